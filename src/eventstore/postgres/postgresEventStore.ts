@@ -1,0 +1,347 @@
+/**
+ * PostgreSQL event store (DESIGN §3): schema `eventstore`, one append = one call of
+ * eventstore.append_to_stream (migrations/001_eventstore.ts) = one transaction.
+ *
+ * $all is read only below eventstore.stable_bound() (positions are derived from
+ * transaction ids; below the oldest running transaction they are final), so a reader
+ * paging by position never skips a transaction that commits late. Subscriptions poll
+ * by position, woken in-process right after an append and across processes by a
+ * NOTIFY sent after commit (outside the append's transaction, coalesced); polling is
+ * the safety net.
+ */
+import pg from 'pg';
+import {
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+  type Subscription,
+  type SubscriptionFilter,
+} from '../eventStore.js';
+
+const NOTIFY_CHANNEL = 'eventstore_appended';
+export const APPLICATION_NAME = 'tessera-eventstore';
+const NOTIFY_COALESCE_MS = 3;
+// bigint columns travel as text (then BigInt) under other names, so ORDER BY still sorts the numbers.
+const SELECT_EVENT = `SELECT position::text AS position_text, stream_name, revision::text AS revision_text, id, type, data, metadata, recorded_at FROM eventstore.events`;
+
+interface EventRow {
+  position_text: string;
+  stream_name: string;
+  revision_text: string;
+  id: string;
+  type: string;
+  data: unknown;
+  metadata: RecordedEvent['metadata'];
+  recorded_at: Date;
+}
+
+const toRecorded = (row: EventRow): RecordedEvent => ({
+  id: row.id,
+  type: row.type,
+  data: row.data,
+  metadata: row.metadata,
+  streamName: row.stream_name,
+  revision: BigInt(row.revision_text),
+  position: BigInt(row.position_text),
+  recordedAt: row.recorded_at,
+});
+
+export interface PostgresEventStoreOptions {
+  /** How often a subscription polls when no notification arrives. */
+  pollIntervalMs?: number;
+  /** Events read per subscription query. */
+  batchSize?: number;
+  poolSize?: number;
+  onError?: (error: unknown) => void;
+}
+
+export class PostgresEventStore implements EventStore {
+  private readonly pool: pg.Pool;
+  private readonly wakers = new Set<() => void>();
+  private listener: pg.Client | undefined;
+  private listening: Promise<void> | undefined;
+  private closed = false;
+  /** Bumped on every notification, so a subscription that read just before one does not sleep through it. */
+  private appendGeneration = 0;
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly options: PostgresEventStoreOptions = {},
+  ) {
+    this.pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10, application_name: APPLICATION_NAME });
+    // An idle client that loses its connection emits here; without a handler the process would crash.
+    this.pool.on('error', (error) => this.options.onError?.(error));
+  }
+
+  async appendToStream(stream: string, events: NewEvent[], opts: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('appendToStream needs at least one event');
+    const expected = opts.expectedRevision;
+    const kind = typeof expected === 'bigint' ? 'exact' : expected;
+    const payload = JSON.stringify(events.map((e) => ({ id: e.id, type: e.type, data: e.data ?? null, metadata: e.metadata ?? {} })));
+    const { rows } = await this.query<{ outcome: string; stream_revision: string; last_position: string | null }>(
+      'SELECT outcome, stream_revision::text, last_position::text FROM eventstore.append_to_stream($1, $2, $3, $4::jsonb)',
+      [stream, kind, typeof expected === 'bigint' ? expected.toString() : null, payload],
+    );
+    const row = rows[0];
+    if (!row) throw new Error('append_to_stream returned nothing');
+    const revision = BigInt(row.stream_revision);
+    if (row.outcome !== 'ok' || row.last_position === null) {
+      throw new WrongExpectedRevisionError(stream, expected, revision < 0n ? undefined : revision);
+    }
+    this.signalAppended();
+    return { nextExpectedRevision: revision, position: BigInt(row.last_position) };
+  }
+
+  /**
+   * A query, tried once more on a fresh connection when the pooled one turns out to be
+   * dead (the server restarted or terminated it). Safe for appends too: a retried append
+   * carries the same event ids at the same expected revision, which the store treats as
+   * an idempotent success if the first attempt did commit.
+   */
+  private async query<Row extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<pg.QueryResult<Row>> {
+    try {
+      return await this.pool.query<Row>(text, params);
+    } catch (error) {
+      if (!isConnectionLost(error)) throw error;
+      return this.pool.query<Row>(text, params);
+    }
+  }
+
+  private notifying = false;
+  private notifyAgain = false;
+
+  /** Wakes this process's subscriptions now and other processes' through one NOTIFY at a time. */
+  private signalAppended(): void {
+    this.appendGeneration++;
+    this.wakeAll();
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = true;
+    const send = (): void => {
+      this.notifyAgain = false;
+      this.pool
+        .query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, ''])
+        .catch((error: unknown) => this.options.onError?.(error))
+        .finally(() => {
+          // at most one NOTIFY per few milliseconds: each is a small committed transaction
+          if (this.notifyAgain && !this.closed) setTimeout(send, NOTIFY_COALESCE_MS);
+          else this.notifying = false;
+        });
+    };
+    send();
+  }
+
+  async readStream(stream: string, opts: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = opts.direction === 'backwards';
+    const params: unknown[] = [stream];
+    let where = 'stream_name = $1';
+    if (opts.fromRevision !== undefined) {
+      params.push(opts.fromRevision.toString());
+      where += backwards ? ` AND revision <= $2` : ` AND revision >= $2`;
+    }
+    params.push(opts.maxCount ?? null);
+    const { rows } = await this.query<EventRow>(
+      `${SELECT_EVENT} WHERE ${where} ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toRecorded);
+  }
+
+  async readAll(opts: ReadAllOptions): Promise<RecordedEvent[]> {
+    const exclusive = opts.afterPosition !== undefined;
+    const from = exclusive ? opts.afterPosition! : (opts.fromPosition ?? 0n);
+    const { rows } = await this.query<EventRow>(
+      `${SELECT_EVENT} WHERE position ${exclusive ? '>' : '>='} $1 AND position < eventstore.stable_bound() ORDER BY position LIMIT $2`,
+      [from.toString(), opts.maxCount],
+    );
+    return rows.map(toRecorded);
+  }
+
+  subscribeToAll(opts: SubscribeToAllOptions = {}): Subscription {
+    return new PostgresSubscription(this, opts.fromPosition ?? -1n, opts.filter);
+  }
+
+  async headPosition(): Promise<bigint> {
+    const { rows } = await this.query<{ head: string }>('SELECT coalesce(max(position), -1)::text AS head FROM eventstore.events');
+    return BigInt(rows[0]!.head);
+  }
+
+  async ping(): Promise<void> {
+    await this.query('SELECT 1 FROM eventstore.streams LIMIT 1');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wakeAll();
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+    await this.pool.end();
+  }
+
+  /** @internal used by subscriptions */
+  async readAfter(position: bigint, filter: SubscriptionFilter | undefined, limit: number): Promise<RecordedEvent[]> {
+    const params: unknown[] = [position.toString()];
+    let where = 'position > $1 AND position < eventstore.stable_bound()';
+    if (filter?.streamPrefixes?.length) {
+      params.push(filter.streamPrefixes.map((p) => `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+      where += ` AND stream_name LIKE ANY($${params.length})`;
+    }
+    if (filter?.eventTypes?.length) {
+      params.push(filter.eventTypes);
+      where += ` AND type = ANY($${params.length})`;
+    }
+    params.push(limit);
+    const { rows } = await this.query<EventRow>(`${SELECT_EVENT} WHERE ${where} ORDER BY position LIMIT $${params.length}`, params);
+    return rows.map(toRecorded);
+  }
+
+  get generation(): number {
+    return this.appendGeneration;
+  }
+
+  /**
+   * @internal Whether events after `position` exist that are not readable yet (an older
+   * transaction is still running). Their readers poll again soon rather than waiting for
+   * a notification: the transaction holding them back may not be an append.
+   */
+  async hasUnstableAfter(position: bigint): Promise<boolean> {
+    const { rows } = await this.query<{ pending: boolean }>(
+      'SELECT EXISTS (SELECT 1 FROM eventstore.events WHERE position > $1 AND position >= eventstore.stable_bound()) AS pending',
+      [position.toString()],
+    );
+    return rows[0]?.pending === true;
+  }
+
+  /** @internal resolves when an append is notified (or was, since `seenGeneration`) or the poll interval passes. */
+  waitForAppend(signal: { cancelled: boolean }, seenGeneration: number, maxWaitMs?: number): Promise<void> {
+    void this.ensureListening();
+    if (seenGeneration !== this.appendGeneration) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, maxWaitMs ?? this.options.pollIntervalMs ?? 1000);
+      this.wakers.add(wake);
+      if (signal.cancelled || this.closed) wake();
+    });
+  }
+
+  get batchSize(): number {
+    return this.options.batchSize ?? 500;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  wakeAll(): void {
+    for (const wake of [...this.wakers]) wake();
+  }
+
+  /** One LISTEN connection per store, shared by its subscriptions; re-established when it drops. */
+  private ensureListening(): Promise<void> {
+    if (this.listening || this.closed) return this.listening ?? Promise.resolve();
+    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: APPLICATION_NAME });
+    const reset = (error?: unknown) => {
+      if (error) this.options.onError?.(error);
+      if (this.listener === client) this.listener = undefined;
+      this.listening = undefined;
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      void client.end().catch(() => undefined);
+      this.wakeAll(); // re-read now in case a notification was lost with the connection
+    };
+    client.on('notification', () => {
+      this.appendGeneration++;
+      this.wakeAll();
+    });
+    client.on('error', reset);
+    client.on('end', () => reset());
+    this.listener = client;
+    this.listening = client
+      .connect()
+      .then(() => client.query(`LISTEN ${NOTIFY_CHANNEL}`))
+      .then(() => undefined, reset);
+    return this.listening;
+  }
+}
+
+class PostgresSubscription implements Subscription {
+  private readonly signal = { cancelled: false };
+  private readonly iterator: AsyncGenerator<RecordedEvent>;
+
+  constructor(
+    private readonly store: PostgresEventStore,
+    private lastPosition: bigint,
+    private readonly filter: SubscriptionFilter | undefined,
+  ) {
+    this.iterator = this.run();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+    return this.iterator;
+  }
+
+  async close(): Promise<void> {
+    this.signal.cancelled = true;
+    this.store.wakeAll();
+  }
+
+  private get done(): boolean {
+    return this.signal.cancelled || this.store.isClosed;
+  }
+
+  private async *run(): AsyncGenerator<RecordedEvent> {
+    let failures = 0;
+    let unstableRetries = 0;
+    while (!this.done) {
+      let batch: RecordedEvent[];
+      const generation = this.store.generation;
+      try {
+        batch = await this.store.readAfter(this.lastPosition, this.filter, this.store.batchSize);
+        failures = 0;
+      } catch {
+        // Connection trouble: back off and read again from the last delivered position.
+        failures++;
+        await delay(Math.min(2000, 50 * 2 ** failures));
+        continue;
+      }
+      if (batch.length === 0) {
+        const unstable = await this.store.hasUnstableAfter(this.lastPosition).catch(() => false);
+        unstableRetries = unstable ? unstableRetries + 1 : 0;
+        await this.store.waitForAppend(this.signal, generation, unstable ? Math.min(200, 5 * unstableRetries) : undefined);
+        continue;
+      }
+      unstableRetries = 0;
+      for (const event of batch) {
+        if (this.done) return;
+        this.lastPosition = event.position;
+        yield event;
+      }
+    }
+  }
+}
+
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Admin shutdown/crash/connection-class SQLSTATEs, or the client noticing a closed socket. */
+function isConnectionLost(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  if (code && (/^57P0[123]$/.test(code) || code.startsWith('08'))) return true;
+  return !code && /Connection terminated|ECONNRESET|EPIPE/i.test(message ?? '');
+}
+
+export function createPostgresEventStore(databaseUrl: string, options?: PostgresEventStoreOptions): PostgresEventStore {
+  return new PostgresEventStore(databaseUrl, options);
+}
