@@ -1,0 +1,36 @@
+/**
+ * A projection = { name, version, eventTypes, setup, apply } plus the queries of its
+ * module. Its tables live in their own schema (`rm_<name>`), so a rebuild can fill a
+ * shadow schema and swap it in with one rename.
+ */
+import type { Knex } from 'knex';
+import type { RecordedEvent } from '../eventstore/eventStore.js';
+
+export interface ProjectionContext {
+  trx: Knex.Transaction;
+  /** The schema to write into: the live one, or the shadow during a rebuild. */
+  schema: string;
+  /** Queues a live update; written to the changefeed in this same transaction (dropped during rebuilds). */
+  publish(channel: string, payload: unknown): void;
+  /**
+   * Scratch space for one batch, shared by its apply calls and afterBatch: a projection
+   * may gather per-row changes (counters) here and write each row once per batch.
+   */
+  batch: Map<string, unknown>;
+}
+
+export interface Projection {
+  name: string;
+  /** Bump to have the runner rebuild the read model from position 0. */
+  version: number;
+  eventTypes: readonly string[];
+  /** Creates the projection's tables inside `schema` (which exists and is empty). */
+  setup(db: Knex | Knex.Transaction, schema: string): Promise<void>;
+  apply(event: RecordedEvent, ctx: ProjectionContext): Promise<void>;
+  /** Runs after the batch's last apply, in the same transaction (before the changefeed and checkpoint). */
+  afterBatch?(ctx: ProjectionContext): Promise<void>;
+}
+
+export function projectionSchema(name: string): string {
+  return `rm_${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/[^a-z0-9_]/g, '_')}`;
+}

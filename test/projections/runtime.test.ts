@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createKnex, migrateToLatest } from '../../src/database.js';
+import { createPostgresEventStore, type PostgresEventStore } from '../../src/eventstore/postgres/postgresEventStore.js';
+import { readChangefeed } from '../../src/projections/changefeed.js';
+import { projectionSchema } from '../../src/projections/projection.js';
+import { ProjectionRunner, projectionStatuses, rebuildProjection } from '../../src/projections/runtime.js';
+import { counterProjection } from '../support/counterProjection.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { eventually, exited, forkTs } from '../support/processes.js';
+
+let db: TestDatabase;
+let knex: Knex;
+let store: PostgresEventStore;
+const schema = projectionSchema('testCounter');
+
+beforeAll(async () => {
+  db = await createTestDatabase('projections');
+  knex = createKnex(db.url);
+  await migrateToLatest(knex);
+  store = createPostgresEventStore(db.url, { pollIntervalMs: 100 });
+});
+afterAll(async () => {
+  await store?.close();
+  await knex?.destroy();
+  await db?.drop();
+});
+beforeEach(async () => {
+  await knex.raw('TRUNCATE eventstore.events, eventstore.streams, projection_checkpoints, changefeed');
+  await knex.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+});
+
+async function appendTakes(streams: number, perStream: number, other = true): Promise<number> {
+  let total = 0;
+  for (let s = 0; s < streams; s++) {
+    const events = Array.from({ length: perStream }, (_, i) => ({ id: randomUUID(), type: 'Taken', data: { by: `u${i}`, amount: 1 + (i % 3) } }));
+    total += events.reduce((sum, e) => sum + e.data.amount, 0);
+    await store.appendToStream(`counter-${s}`, events, { expectedRevision: 'any' });
+    // events the projection ignores still move its checkpoint
+    if (other) await store.appendToStream(`noise-${s}`, [{ id: randomUUID(), type: 'Ignored', data: {} }], { expectedRevision: 'any' });
+  }
+  return total;
+}
+
+async function readModel() {
+  const totals = await knex(`${schema}.totals`).select('stream', 'n').orderBy('stream');
+  const applied = await knex.raw<{ rows: Array<{ all: string; distinct: string }> }>(
+    `SELECT count(*) AS all, count(DISTINCT position) AS distinct FROM ${schema}.applied`,
+  );
+  return { totals, applied: Number(applied.rows[0]!.all), distinct: Number(applied.rows[0]!.distinct) };
+}
+
+async function checkpoint(): Promise<bigint> {
+  const row = await knex('projection_checkpoints').where({ name: 'testCounter' }).first();
+  return row ? BigInt(row.position) : -1n;
+}
+
+const runners: ProjectionRunner[] = [];
+afterEach(async () => {
+  await Promise.all(runners.splice(0).map((r) => r.stop()));
+});
+function runner(options: Parameters<typeof counterProjection>[0] = {}) {
+  const r = new ProjectionRunner(knex, db.url, store, counterProjection(options), { batchSize: 50, standbyRetryMs: 100 });
+  runners.push(r);
+  r.start();
+  return r;
+}
+
+describe('projection runtime', () => {
+  it('applies every event once, advances the checkpoint past ignored events, and writes the changefeed in order', async () => {
+    const total = await appendTakes(5, 40);
+    runner();
+    const head = await store.headPosition();
+    await eventually('projection caught up', async () => (await checkpoint()) === head);
+    const model = await readModel();
+    expect(model.applied).toBe(200);
+    expect(model.distinct).toBe(200);
+    expect(model.totals.reduce((s: number, r: { n: number }) => s + r.n, 0)).toBe(total);
+    const feed = await readChangefeed(knex, { afterFeedId: 0n, limit: 1000 });
+    expect(feed).toHaveLength(200);
+    for (let i = 1; i < feed.length; i++) {
+      expect(feed[i]!.feedId > feed[i - 1]!.feedId).toBe(true);
+      expect(feed[i]!.eventPosition >= feed[i - 1]!.eventPosition).toBe(true);
+    }
+  });
+
+  it('a second runner from the same checkpoint does not double-apply: only one leads', async () => {
+    await appendTakes(3, 30);
+    const [a, b] = [runner({ runner: 'a' }), runner({ runner: 'b' })];
+    const head = await store.headPosition();
+    await eventually('caught up', async () => (await checkpoint()) === head);
+    await appendTakes(2, 10);
+    const head2 = await store.headPosition();
+    await eventually('caught up again', async () => (await checkpoint()) === head2);
+    expect([a.isLeader, b.isLeader].filter(Boolean)).toHaveLength(1);
+    const model = await readModel();
+    expect(model.applied).toBe(110);
+    expect(model.distinct).toBe(110);
+  });
+
+  it('two runner processes never both apply, and a standby takes over when the leader dies', async () => {
+    await appendTakes(4, 25);
+    const first = forkTs('test/support/projectorProcess.ts', [db.url, 'p1', '2']);
+    const second = forkTs('test/support/projectorProcess.ts', [db.url, 'p2', '2']);
+    try {
+      await eventually('some progress', async () => (await checkpoint()) > -1n);
+      // kill whichever leads mid-stream; the other must take over and finish without double-applying
+      const leaders = await knex.raw<{ rows: Array<{ runner: string }> }>(`SELECT DISTINCT runner FROM ${schema}.applied`);
+      const leader = leaders.rows[0]!.runner === 'p1' ? first : second;
+      leader.kill('SIGKILL');
+      await appendTakes(2, 10);
+      const head = await store.headPosition();
+      await eventually('standby caught up', async () => (await checkpoint()) === head, 30_000);
+      const model = await readModel();
+      expect(model.applied).toBe(120);
+      expect(model.distinct).toBe(120);
+    } finally {
+      first.kill('SIGKILL');
+      second.kill('SIGKILL');
+      await Promise.all([exited(first), exited(second)]);
+    }
+  });
+
+  it('a runner killed mid-batch (SIGKILL) and restarted converges to the same read model as a clean replay', async () => {
+    const total = await appendTakes(6, 50, false);
+    const child = forkTs('test/support/projectorProcess.ts', [db.url, 'killed', '5']);
+    await eventually('partial progress', async () => (await checkpoint()) > -1n);
+    child.kill('SIGKILL');
+    await exited(child);
+    const partial = await readModel();
+    expect(partial.applied).toBeLessThan(300);
+    runner({ runner: 'restarted' });
+    const head = await store.headPosition();
+    await eventually('caught up after restart', async () => (await checkpoint()) === head);
+    const afterCrash = await readModel();
+    expect(afterCrash.applied).toBe(300);
+    expect(afterCrash.distinct).toBe(300);
+    // a clean replay gives the same read model
+    await rebuildProjection(knex, store, counterProjection({ runner: 'replay' }));
+    const replayed = await readModel();
+    expect(replayed.totals).toEqual(afterCrash.totals);
+    expect(afterCrash.totals.reduce((s: number, r: { n: number }) => s + r.n, 0)).toBe(total);
+  });
+
+  it('rebuild while queries run: every query sees one consistent read model, then the new one', async () => {
+    await appendTakes(10, 100, false);
+    runner({ runner: 'live' });
+    const head = await store.headPosition();
+    await eventually('caught up', async () => (await checkpoint()) === head);
+    let stop = false;
+    let queries = 0;
+    const inconsistent: unknown[] = [];
+    const reader = (async () => {
+      while (!stop) {
+        const { rows } = await knex.raw<{ rows: Array<{ total: string; applied: string; versions: string }> }>(
+          `SELECT (SELECT sum(n) FROM ${schema}.totals) AS total,
+                  (SELECT count(*) FROM ${schema}.applied) AS applied,
+                  (SELECT count(DISTINCT version) FROM ${schema}.applied) AS versions`,
+        );
+        queries++;
+        const row = rows[0]!;
+        if (row.applied !== '1000' || row.versions !== '1') inconsistent.push(row);
+      }
+    })();
+    const result = await rebuildProjection(knex, store, counterProjection({ runner: 'rebuild', version: 2 }));
+    stop = true;
+    await reader;
+    expect(result.events).toBe(1000);
+    expect(queries).toBeGreaterThan(0);
+    expect(inconsistent).toEqual([]);
+    const versions = await knex(`${schema}.applied`).distinct('version');
+    expect(versions).toEqual([{ version: 2 }]);
+    const statuses = await projectionStatuses(knex, store, [counterProjection({ version: 2 })]);
+    expect(statuses[0]).toMatchObject({ name: 'testCounter', version: 2, lagEvents: 0, state: 'live' });
+  });
+});
