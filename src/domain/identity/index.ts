@@ -1,0 +1,4 @@
+export * from './events.js';
+export * from './profile.js';
+export * from './user.js';
+export * from './userEmail.js';

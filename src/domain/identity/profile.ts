@@ -1,0 +1,40 @@
+/**
+ * Pure validation and normalisation of profile values, shared by the deciders and the
+ * zod input schemas (so the HTTP layer rejects with 400 what a decider would refuse).
+ */
+
+/** Lowercased and trimmed: the form that is stored and whose hash guards uniqueness. */
+export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+
+export const NAME_MAX_LENGTH = 100;
+// Control characters cannot be stored sensibly (PostgreSQL refuses NUL) and lone
+// surrogates are not valid Unicode (jsonb refuses them).
+const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cs}]/u;
+
+export const normalizeName = (name: string): string => name.normalize('NFC').trim();
+
+export function isValidName(name: string): boolean {
+  return name.length > 0 && name.length <= NAME_MAX_LENGTH && !FORBIDDEN_IN_NAME.test(name);
+}
+
+export const DEFAULT_TIMEZONE = 'UTC';
+// Region/City style names and the few single-word zones (UTC, GMT, EST5EDT, …); no raw offsets.
+const IANA_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+){0,2}$/;
+
+/**
+ * `timeZone` with its canonical spelling ('europe/berlin' → 'Europe/Berlin'), or
+ * undefined when it is not an IANA time zone. Aliases are kept as given (Intl would
+ * turn 'Asia/Kolkata' into 'Asia/Calcutta'). Uses the runtime's tz database (Intl),
+ * which is computation, not I/O.
+ */
+export function canonicalTimeZone(timeZone: string): string | undefined {
+  if (timeZone.length > 64 || !IANA_NAME.test(timeZone)) return undefined;
+  try {
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
+    return resolved.toLowerCase() === timeZone.toLowerCase() ? resolved : timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+export const isValidTimeZone = (timeZone: string): boolean => canonicalTimeZone(timeZone) !== undefined;
