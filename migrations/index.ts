@@ -1,0 +1,26 @@
+import type { Knex } from 'knex';
+import * as eventstore from './001_eventstore.js';
+import * as runtime from './002_runtime.js';
+import * as identity from './003_identity.js';
+import * as ticketing from './004_ticketing.js';
+
+/**
+ * Migrations are imported statically (not discovered on disk) so they run the same
+ * under tsx, vitest and the compiled build.
+ */
+const migrations: Record<string, Knex.Migration> = {
+  '001_eventstore': eventstore,
+  '002_runtime': runtime,
+  '003_identity': identity,
+  '004_ticketing': ticketing,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const migration = migrations[name];
+    if (!migration) throw new Error(`unknown migration ${name}`);
+    return migration;
+  },
+};

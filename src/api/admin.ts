@@ -1,0 +1,19 @@
+/** Operations endpoints for administrators. */
+import type { Knex } from 'knex';
+import type { EventStore } from '../eventstore/eventStore.js';
+import type { Projection } from '../projections/projection.js';
+import { projectionStatuses } from '../projections/runtime.js';
+import { access, route, type RouteDefinition } from './routes.js';
+
+export function adminRoutes(deps: { knex: Knex; store: EventStore; consumers: Projection[] }): RouteDefinition[] {
+  return [
+    route({
+      method: 'get',
+      path: '/v1/admin/projections',
+      summary: 'Projection positions, lag (events and seconds) and state',
+      tags: ['operations'],
+      access: access.admin,
+      handler: async () => ({ body: { items: await projectionStatuses(deps.knex, deps.store, deps.consumers) } }),
+    }),
+  ];
+}

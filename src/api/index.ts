@@ -1,0 +1,46 @@
+/** Assembles the route table and what the routes need, from the composition root's parts. */
+import type { Knex } from 'knex';
+import type { CommandRuntime } from '../commands/runtime.js';
+import type { EventStore } from '../eventstore/eventStore.js';
+import type { Projection } from '../projections/projection.js';
+import type { TicketingCommands } from '../commands/ticketing/ticketingCommands.js';
+import type { JobQueue } from '../jobs/jobs.js';
+import { adminRoutes } from './admin.js';
+import { ticketingRoutes } from './ticketing/ticketingRoutes.js';
+import { AccessTokens } from './auth/accessTokens.js';
+import type { Identity } from './auth/index.js';
+import type { ResourceAccess } from './access.js';
+import { ProjectionProgress } from './consistency.js';
+import { IdempotencyStore } from './idempotency.js';
+import type { RouteDefinition, RouteDependencies } from './routes.js';
+
+export interface ApiParts {
+  knex: Knex;
+  store: EventStore;
+  commands: CommandRuntime;
+  projections: Projection[];
+  /** Projections and reactors: everything with a checkpoint (for the admin status). */
+  consumers: Projection[];
+  accessTokens: AccessTokens;
+  ticketing: TicketingCommands;
+  jobs: JobQueue;
+  clock: () => Date;
+  /** Passwords, refresh tokens and the identity routes (src/api/auth). */
+  identity: Identity;
+  /** Per-resource role rules for route modules (src/api/access.ts), e.g. `parts.resources.event(['organizer'])`. */
+  resources: ResourceAccess;
+}
+
+export function buildRoutes(parts: ApiParts): RouteDefinition[] {
+  return [...adminRoutes(parts), ...ticketingRoutes(parts), ...parts.identity.routes];
+}
+
+export function buildRouteDependencies(parts: Pick<ApiParts, 'knex' | 'projections' | 'accessTokens' | 'clock'>): RouteDependencies {
+  const progress = new ProjectionProgress(parts.knex, () => parts.projections.map((p) => p.name));
+  return {
+    authenticate: (req) => parts.accessTokens.authenticate(req),
+    idempotency: new IdempotencyStore(parts.knex),
+    waitForPosition: (position, projections) => progress.waitFor(position, projections),
+    now: parts.clock,
+  };
+}

@@ -1,0 +1,5 @@
+/** The live hub: WebSocket `/v1/live` (DESIGN §9). */
+export type { ChannelAuthorizer } from '../access.js';
+export { DEFAULT_LIVE_OPTIONS, LiveHub, type LiveHubDependencies, type LiveHubOptions } from './hub.js';
+export { LIVE_APPLICATION_NAME } from './listener.js';
+export { CLOSE, type ErrorCode } from './protocol.js';

@@ -1,0 +1,115 @@
+/**
+ * The one problem-details mapper (RFC 9457, DESIGN §8). Every error class carries its
+ * HTTP meaning here and nowhere else; anything unknown is a 500 without internals.
+ */
+import type { ErrorRequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { ZodError } from 'zod';
+import { ConcurrencyExhaustedError, PreconditionFailedError } from '../commands/errors.js';
+import { DomainError, type DomainErrorKind } from '../domain/shared/errors.js';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors?: Array<{ path: string; message: string; code: string }>;
+  [extension: string]: unknown;
+}
+
+/** An error raised by the HTTP layer itself (auth, not found, rate limits, …). */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const unauthorized = (detail = 'A valid bearer token is required') => new HttpError(401, 'unauthorized', detail, { 'WWW-Authenticate': 'Bearer' });
+export const forbiddenHttp = (detail = 'You may not do this') => new HttpError(403, 'forbidden', detail);
+export const notFoundHttp = (what = 'Resource') => new HttpError(404, 'not-found', `${what} not found`);
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+const DOMAIN_STATUS: Record<DomainErrorKind, number> = { conflict: 409, invalid: 422, forbidden: 403, 'not-found': 404 };
+
+interface Mapped {
+  problem: Problem;
+  headers: Record<string, string>;
+}
+
+const problem = (status: number, code: string, detail: string, extra: Partial<Problem> = {}): Problem => ({
+  type: `https://tessera.dev/problems/${code}`,
+  title: TITLES[status] ?? 'Error',
+  status,
+  detail,
+  code,
+  ...extra,
+});
+
+export function toProblem(error: unknown): Mapped & { unexpected: boolean } {
+  if (error instanceof HttpError) {
+    return { problem: problem(error.status, error.code, error.message, error.extensions), headers: error.headers, unexpected: false };
+  }
+  if (error instanceof DomainError) {
+    return { problem: problem(DOMAIN_STATUS[error.kind], error.code, error.message), headers: {}, unexpected: false };
+  }
+  if (error instanceof ZodError) {
+    const errors = error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message, code: issue.code }));
+    return { problem: problem(400, 'validation-failed', 'The request is not valid', { errors }), headers: {}, unexpected: false };
+  }
+  if (error instanceof PreconditionFailedError) {
+    return { problem: problem(412, 'revision-mismatch', error.message, { currentRevision: error.actual?.toString() ?? null }), headers: {}, unexpected: false };
+  }
+  if (error instanceof ConcurrencyExhaustedError) {
+    return { problem: problem(503, 'contention', 'Too many concurrent changes; retry shortly'), headers: { 'Retry-After': '1' }, unexpected: false };
+  }
+  // body-parser errors carry a status and a type
+  const bodyError = error as { type?: string; status?: number; expose?: boolean } | null;
+  if (bodyError && typeof bodyError === 'object' && typeof bodyError.status === 'number' && bodyError.expose) {
+    if (bodyError.type === 'entity.parse.failed') return { problem: problem(400, 'invalid-json', 'The body is not valid JSON'), headers: {}, unexpected: false };
+    if (bodyError.type === 'entity.too.large') return { problem: problem(413, 'body-too-large', 'The body is too large'), headers: {}, unexpected: false };
+    if (bodyError.status >= 400 && bodyError.status < 500) {
+      return { problem: problem(bodyError.status, 'bad-request', 'The request could not be read'), headers: {}, unexpected: false };
+    }
+  }
+  return { problem: problem(500, 'internal', 'Something went wrong on our side'), headers: {}, unexpected: true };
+}
+
+export function sendProblem(res: Response, mapped: Mapped): void {
+  for (const [name, value] of Object.entries(mapped.headers)) res.setHeader(name, value);
+  res.status(mapped.problem.status).type('application/problem+json').send(JSON.stringify(mapped.problem));
+}
+
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const mapped = toProblem(error);
+    if (mapped.unexpected) logger.error({ err: error, reqId: req.id, url: req.originalUrl }, 'unhandled error');
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    sendProblem(res, mapped);
+  };
+}

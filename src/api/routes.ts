@@ -1,0 +1,205 @@
+/**
+ * Routes are declared as data (method, path, access rule, zod schemas, handler), so
+ * that one place validates, authorises, applies idempotency and read-your-writes,
+ * writes the response, and generates the OpenAPI document. A test walks this table
+ * to check that every route declares its access rule.
+ */
+import type { NextFunction, Request, Response, Router } from 'express';
+import { z, type ZodType } from 'zod';
+import { bigintJson } from '../json.js';
+import { HttpError, forbiddenHttp, unauthorized } from './problem.js';
+
+export interface Principal {
+  userId: string;
+  roles: string[];
+}
+
+export type Access =
+  | { kind: 'public' }
+  | { kind: 'user' }
+  | { kind: 'admin' }
+  /** A per-resource rule (organizer, participant, …); throws 403 or 404. Runs after authentication. */
+  | { kind: 'resource'; rule: string; check(ctx: RouteContext<any, any, any>): Promise<void> };
+
+export const access = {
+  public: { kind: 'public' } as Access,
+  user: { kind: 'user' } as Access,
+  admin: { kind: 'admin' } as Access,
+  resource: (rule: string, check: (ctx: RouteContext<any, any, any>) => Promise<void>): Access => ({ kind: 'resource', rule, check }),
+};
+
+export interface RouteContext<Params, Query, Body> {
+  params: Params;
+  query: Query;
+  body: Body;
+  /** Undefined only on public routes. */
+  principal: Principal | undefined;
+  req: Request;
+  res: Response;
+  /** The caller's Idempotency-Key, if any (commands derive event ids from it). */
+  idempotencyKey: string | undefined;
+  /** Parsed If-Match revision, if any. */
+  ifMatch: bigint | undefined;
+  correlationId: string;
+  now: Date;
+}
+
+export interface RouteResult {
+  status?: number;
+  body?: unknown;
+  /** Stream revision → weak ETag. */
+  revision?: bigint;
+  /** Event-store position of the change → `position` in the body and X-Position. */
+  position?: bigint;
+  headers?: Record<string, string>;
+}
+
+export interface RouteDefinition<P extends ZodType = ZodType, Q extends ZodType = ZodType, B extends ZodType = ZodType> {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** Express-style path below the mount point, e.g. `/v1/events/:id`. */
+  path: string;
+  summary: string;
+  tags: string[];
+  access: Access;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Projections this GET reads, for X-Min-Position; default: all of them. */
+  readsProjections?: string[];
+  /**
+   * false: an Idempotency-Key is not answered from stored responses (the route runs
+   * each time). For answers that carry secrets (tokens), which must not be stored.
+   */
+  idempotentReplay?: boolean;
+  /** Documented success status (default 200). */
+  successStatus?: number;
+  response?: ZodType;
+  handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<RouteResult>;
+}
+
+/** Helper that keeps the schema types flowing into the handler. */
+export function route<P extends ZodType = ZodType, Q extends ZodType = ZodType, B extends ZodType = ZodType>(
+  definition: RouteDefinition<P, Q, B>,
+): RouteDefinition {
+  return definition as unknown as RouteDefinition;
+}
+
+export interface RouteDependencies {
+  /** Resolves the bearer token; undefined when no credentials were sent; throws 401 when they are invalid. */
+  authenticate(req: Request): Promise<Principal | undefined>;
+  idempotency?: {
+    run(args: { scope: string; key: string; req: Request; res: Response }, execute: () => Promise<void>): Promise<void>;
+  };
+  waitForPosition?(position: bigint, projections: string[] | undefined): Promise<void>;
+  now(): Date;
+}
+
+const MUTATING = new Set(['post', 'put', 'patch', 'delete']);
+const IF_MATCH = /^\s*(?:W\/)?"(-?\d+)"\s*$/;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export function weakEtag(revision: bigint): string {
+  return `W/"${revision.toString()}"`;
+}
+
+function parseIfMatch(header: string | undefined): bigint | undefined {
+  if (header === undefined) return undefined;
+  const match = IF_MATCH.exec(header);
+  if (!match) throw new HttpError(400, 'invalid-if-match', 'If-Match must be a revision ETag such as W/"3"');
+  return BigInt(match[1]!);
+}
+
+function parseMinPosition(header: string | undefined): bigint | undefined {
+  if (header === undefined) return undefined;
+  if (!/^\d{1,20}$/.test(header.trim())) throw new HttpError(400, 'invalid-min-position', 'X-Min-Position must be a non-negative integer');
+  return BigInt(header.trim());
+}
+
+export function mountRoutes(router: Router, routes: RouteDefinition[], deps: RouteDependencies): void {
+  for (const definition of routes) {
+    router[definition.method](definition.path, (req: Request, res: Response, next: NextFunction) => {
+      handle(definition, req, res, deps).catch(next);
+    });
+  }
+}
+
+async function handle(definition: RouteDefinition, req: Request, res: Response, deps: RouteDependencies): Promise<void> {
+  const principal = await deps.authenticate(req);
+  if (definition.access.kind !== 'public' && !principal) throw unauthorized();
+  if (definition.access.kind === 'admin' && !principal!.roles.includes('admin')) throw forbiddenHttp('Administrators only');
+
+  const params = definition.params ? definition.params.parse(req.params) : req.params;
+  const query = definition.query ? definition.query.parse(req.query) : req.query;
+  const body = definition.body ? definition.body.parse(req.body ?? {}) : undefined;
+
+  const ifMatch = parseIfMatch(req.header('if-match'));
+  const rawKey = req.header('idempotency-key');
+  if (rawKey !== undefined && !IDEMPOTENCY_KEY.test(rawKey)) {
+    throw new HttpError(400, 'invalid-idempotency-key', 'Idempotency-Key must be 1–255 printable ASCII characters');
+  }
+  const idempotencyKey = MUTATING.has(definition.method) ? rawKey : undefined;
+
+  const ctx: RouteContext<unknown, unknown, unknown> = {
+    params,
+    query,
+    body,
+    principal,
+    req,
+    res,
+    idempotencyKey,
+    ifMatch,
+    correlationId: String(req.id),
+    now: deps.now(),
+  };
+  if (definition.access.kind === 'resource') await definition.access.check(ctx);
+
+  if (definition.method === 'get') {
+    const minPosition = parseMinPosition(req.header('x-min-position'));
+    if (minPosition !== undefined && deps.waitForPosition) await deps.waitForPosition(minPosition, definition.readsProjections);
+  }
+
+  const execute = async () => {
+    const result = await definition.handler(ctx);
+    writeResult(res, result, definition.successStatus);
+  };
+  if (idempotencyKey && deps.idempotency && definition.idempotentReplay !== false) {
+    const scope = principal ? `user:${principal.userId}` : `ip:${req.ip ?? 'unknown'}`;
+    await deps.idempotency.run({ scope, key: idempotencyKey, req, res }, execute);
+  } else {
+    await execute();
+  }
+}
+
+function writeResult(res: Response, result: RouteResult, successStatus = 200): void {
+  for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+  if (result.revision !== undefined) res.setHeader('ETag', weakEtag(result.revision));
+  let body = result.body;
+  if (result.position !== undefined) {
+    res.setHeader('X-Position', result.position.toString());
+    // A waiting-list entry's own `position` (its place in the queue) wins; X-Position still carries the store's.
+    if (body && typeof body === 'object' && !Array.isArray(body) && !('position' in body)) body = { ...body, position: result.position.toString() };
+  }
+  res.status(result.status ?? successStatus);
+  if (body === undefined) {
+    res.end();
+    return;
+  }
+  res.type('application/json').send(bigintJson(body));
+}
+
+const MAX_BIGINT = 2n ** 63n - 1n;
+
+/** Common zod pieces for routes. */
+export const schemas = {
+  /** A stream revision or store position in a query string: digits, within PostgreSQL's bigint. */
+  revision: z
+    .string()
+    // one check: zod runs every refinement, and BigInt() would throw on non-digits
+    .refine((v) => /^\d{1,19}$/.test(v) && BigInt(v) <= MAX_BIGINT, 'must be a non-negative integer below 2^63')
+    .transform((v) => BigInt(v)),
+  uuidParam: z.object({ id: z.uuid() }),
+  pagination: z.object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(500).optional(),
+  }),
+};

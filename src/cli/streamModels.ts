@@ -1,0 +1,162 @@
+/**
+ * Stream category → its decider, for `stream state` and `verify`. A category without
+ * a decider here cannot be folded (the CLI says so and exits 2).
+ */
+import type { Decider } from '../domain/shared/decider.js';
+import {
+  USER_EMAIL_STREAM_CATEGORY,
+  USER_STREAM_CATEGORY,
+  userDecider,
+  userEmailDecider,
+  userEmailEventTypes,
+  userEventTypes,
+  type UserEmailState,
+  type UserState,
+} from '../domain/identity/index.js';
+import {
+  PersistentMap,
+  TICKETED_EVENT_STREAM_CATEGORY,
+  freeSeats,
+  seatsForSale,
+  ticketedEventDecider,
+  ticketedEventEventTypes,
+  waitlistLength,
+  type TicketedEventState,
+} from '../domain/ticketing/index.js';
+import { categoryOf } from './eventJson.js';
+
+export interface DomainEventLike {
+  type: string;
+  data: unknown;
+}
+
+/** A running fold of one stream. */
+export interface StreamFold {
+  /** Throws UnexpectedEventTypeError for a type the category's decider does not know. */
+  apply(event: DomainEventLike): void;
+  /** The state as plain JSON (maps become objects). */
+  json(): unknown;
+  /** A few label/value lines for humans. */
+  summary(): Array<[string, string]>;
+}
+
+export interface StreamModel {
+  category: string;
+  eventTypes: readonly string[];
+  fold(): StreamFold;
+}
+
+export class UnexpectedEventTypeError extends Error {
+  override readonly name = 'UnexpectedEventTypeError';
+  constructor(
+    readonly category: string,
+    readonly type: string,
+  ) {
+    super(`${type} is not an event of the ${category} decider`);
+  }
+}
+
+function model<S, E extends DomainEventLike>(spec: {
+  category: string;
+  decider: Pick<Decider<S, unknown, E>, 'initialState' | 'evolve'>;
+  eventTypes: readonly E['type'][];
+  summary: (state: S) => Array<[string, string]>;
+  json?: (state: S) => unknown;
+}): StreamModel {
+  const known = new Set<string>(spec.eventTypes);
+  return {
+    category: spec.category,
+    eventTypes: spec.eventTypes,
+    fold() {
+      let state = spec.decider.initialState();
+      return {
+        apply(event) {
+          if (!known.has(event.type)) throw new UnexpectedEventTypeError(spec.category, event.type);
+          state = spec.decider.evolve(state, event as E);
+        },
+        json: () => (spec.json ? spec.json(state) : toPlain(state)),
+        summary: () => spec.summary(state),
+      };
+    },
+  };
+}
+
+/** Every category with a decider. A function (not a module constant): no module-level state. */
+export function streamModels(): StreamModel[] {
+  return [
+    model({
+      category: TICKETED_EVENT_STREAM_CATEGORY,
+      decider: ticketedEventDecider,
+      eventTypes: ticketedEventEventTypes,
+      summary: ticketedEventSummary,
+      json: (state) => ({ ...(toPlain(state) as object), derived: { freeSeats: freeSeats(state), seatsForSale: seatsForSale(state), waitlistLength: waitlistLength(state) } }),
+    }),
+    model({
+      category: USER_STREAM_CATEGORY,
+      decider: userDecider,
+      eventTypes: userEventTypes,
+      summary: (s: UserState) =>
+        s.status === 'active'
+          ? [
+              ['status', s.status],
+              ['email', s.email],
+              ['name', s.name],
+              ['timezone', s.timezone],
+              ['roles', s.roles.join(', ') || '-'],
+              ['registered', s.registeredAt],
+            ]
+          : [['status', s.status]],
+    }),
+    model({
+      category: USER_EMAIL_STREAM_CATEGORY,
+      decider: userEmailDecider,
+      eventTypes: userEmailEventTypes,
+      summary: (s: UserEmailState) =>
+        s.status === 'claimed'
+          ? [
+              ['status', s.status],
+              ['userId', s.userId],
+              ['email', s.email],
+            ]
+          : [['status', s.status]],
+    }),
+  ];
+}
+
+export function findStreamModel(stream: string, models: StreamModel[] = streamModels()): StreamModel | undefined {
+  const category = categoryOf(stream);
+  return models.find((m) => m.category === category);
+}
+
+function ticketedEventSummary(s: TicketedEventState): Array<[string, string]> {
+  if (s.status === 'unscheduled') return [['status', 'unscheduled (no TicketedEventScheduled yet)']];
+  const byStatus = new Map<string, number>();
+  for (const r of s.reservations.values()) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
+  const openOffers = [...s.offers.values()].filter((o) => o.status === 'open').length;
+  const counts = [...byStatus].map(([status, n]) => `${status} ${n}`).join(', ');
+  return [
+    ['title', s.details.title],
+    ['status', s.status],
+    ['seats', `capacity ${s.capacity}, held ${s.held}, confirmed ${s.confirmed}, offered ${s.offered}, free ${freeSeats(s)}, for sale ${seatsForSale(s)}`],
+    ['reservations', s.reservations.size === 0 ? '0' : `${s.reservations.size} (${counts})`],
+    ['waitlist', `${waitlistLength(s)} waiting, ${openOffers} open offer(s), ${s.waitlist.size} entries in total`],
+    ['organizer', s.organizerId],
+    ['collaborators', String(s.collaborators.size)],
+  ];
+}
+
+/** Plain JSON of a state: PersistentMap/Map → object (keys sorted), Set → array. */
+export function toPlain(value: unknown): unknown {
+  if (value instanceof PersistentMap || value instanceof Map) {
+    const entries = [...(value as Iterable<[unknown, unknown]>)].map(([k, v]) => [String(k), toPlain(v)] as const);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return Object.fromEntries(entries);
+  }
+  if (value instanceof Set) return [...value].map(toPlain);
+  if (Array.isArray(value)) return value.map(toPlain);
+  if (typeof value === 'bigint') return value.toString();
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPlain(v)]));
+  }
+  return value;
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('gives embedded, in-process defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.roles).toEqual(['api', 'projector', 'worker']);
+    expect(config.eventStore).toEqual({ kind: 'postgres' });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.rateLimits).toEqual({ authPerMinute: 5, userPerMinute: 100, keyPrefix: 'tessera:ratelimit' });
+  });
+
+  it('parses lists and numbers', () => {
+    const config = loadConfig({ PORT: '8080', PROCESS_ROLES: 'api, worker', ADMIN_EMAILS: 'A@x.io,b@y.io', CORS_ORIGINS: 'https://a.example' });
+    expect(config.port).toBe(8080);
+    expect(config.roles).toEqual(['api', 'worker']);
+    expect(config.adminEmails).toEqual(['a@x.io', 'b@y.io']);
+    expect(config.corsOrigins).toEqual(['https://a.example']);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PROCESS_ROLES: 'api,cook' }, 'PROCESS_ROLES'],
+    [{ EVENT_STORE: 'mongo' }, 'EVENT_STORE'],
+    [{ EVENT_STORE: 'esdb' }, 'ESDB_URL'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ NODE_ENV: 'production' }, 'JWT_SECRET'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    [{ RATE_LIMIT_AUTH_PER_MIN: '-1' }, 'RATE_LIMIT_AUTH_PER_MIN'],
+  ])('rejects %j naming %s', (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(variable));
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * Environment → typed configuration (DESIGN §11). The only module that reads
+ * process.env; main.ts passes the result down.
+ */
+import { z } from 'zod';
+
+const ROLES = ['api', 'projector', 'worker'] as const;
+export type ProcessRole = (typeof ROLES)[number];
+
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    PROCESS_ROLES: z
+      .string()
+      .default(ROLES.join(','))
+      .transform(list)
+      .pipe(z.array(z.enum(ROLES, { message: `each role must be one of ${ROLES.join(', ')}` })).min(1)),
+    EVENT_STORE: z.enum(['postgres', 'esdb']).default('postgres'),
+    ESDB_URL: url(['esdb:', 'esdb+discover:']).optional(),
+    DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+    REDIS_URL: url(['redis:', 'rediss:']).optional(),
+    DATA_DIR: z.string().default('.data'),
+    EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),
+    REFRESH_TOKEN_TTL_DAYS: positiveInt(30),
+    ADMIN_EMAILS: z
+      .string()
+      .optional()
+      .transform((v) => list(v).map((e) => e.toLowerCase())),
+    SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+    MAIL_FROM: z.string().default('Tessera <no-reply@tessera.local>'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    CORS_ORIGINS: z.string().optional().transform(list),
+    TRUST_PROXY: z.string().default('loopback'),
+    RATE_LIMIT_AUTH_PER_MIN: positiveInt(5),
+    RATE_LIMIT_USER_PER_MIN: positiveInt(100),
+    RATE_LIMIT_KEY_PREFIX: z.string().regex(/^[\w:.-]{1,100}$/, 'must be letters, digits, _ : . or -').default('tessera:ratelimit'),
+    BODY_LIMIT: z.string().default('100kb'),
+    REQUEST_TIMEOUT_MS: positiveInt(30_000),
+    JOBS_QUEUE: z.string().regex(/^[\w-]{1,64}$/, 'must be letters, digits, _ or -').default('tessera'),
+    SWEEPER_INTERVAL_MS: positiveInt(30_000),
+    JOBS_STALLED_MS: positiveInt(30_000),
+    LIVE_HEARTBEAT_MS: positiveInt(30_000),
+    LIVE_MAX_BUFFERED_BYTES: positiveInt(1024 * 1024),
+  })
+  .superRefine((env, ctx) => {
+    if (env.EVENT_STORE === 'esdb' && !env.ESDB_URL) {
+      ctx.addIssue({ code: 'custom', path: ['ESDB_URL'], message: 'is required when EVENT_STORE=esdb' });
+    }
+    if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
+    }
+  });
+
+type Env = z.output<typeof schema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  roles: ProcessRole[];
+  eventStore: { kind: 'postgres' } | { kind: 'esdb'; url: string };
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  dataDir: string;
+  embeddedPostgresPort: number;
+  jwt: { secret: string | undefined; accessTokenTtlSeconds: number; refreshTokenTtlDays: number };
+  adminEmails: string[];
+  mail: { smtpUrl: string | undefined; from: string };
+  logLevel: Env['LOG_LEVEL'];
+  corsOrigins: string[];
+  trustProxy: string;
+  /** keyPrefix: Redis key prefix, so deployments (and test runs) sharing one Redis keep separate counters. */
+  rateLimits: { authPerMinute: number; userPerMinute: number; keyPrefix: string };
+  http: { bodyLimit: string; requestTimeoutMs: number };
+  jobs: { queueName: string; sweeperIntervalMs: number; stalledIntervalMs: number };
+  /** The live hub: ping interval, and the send buffer past which a socket is dropped as a slow consumer. */
+  live: { heartbeatMs: number; maxBufferedBytes: number };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Throws ConfigError whose message names each bad variable on one line. */
+export function loadConfig(source: Record<string, string | undefined>): Config {
+  // Empty strings mean "unset", as in most twelve-factor tooling.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const env = parsed.data;
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    roles: [...new Set(env.PROCESS_ROLES)],
+    eventStore: env.EVENT_STORE === 'esdb' ? { kind: 'esdb', url: env.ESDB_URL! } : { kind: 'postgres' },
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    dataDir: env.DATA_DIR,
+    embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT,
+    jwt: { secret: env.JWT_SECRET, accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS, refreshTokenTtlDays: env.REFRESH_TOKEN_TTL_DAYS },
+    adminEmails: env.ADMIN_EMAILS,
+    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
+    logLevel: env.LOG_LEVEL,
+    corsOrigins: env.CORS_ORIGINS,
+    trustProxy: env.TRUST_PROXY,
+    rateLimits: { authPerMinute: env.RATE_LIMIT_AUTH_PER_MIN, userPerMinute: env.RATE_LIMIT_USER_PER_MIN, keyPrefix: env.RATE_LIMIT_KEY_PREFIX },
+    http: { bodyLimit: env.BODY_LIMIT, requestTimeoutMs: env.REQUEST_TIMEOUT_MS },
+    jobs: { queueName: env.JOBS_QUEUE, sweeperIntervalMs: env.SWEEPER_INTERVAL_MS, stalledIntervalMs: env.JOBS_STALLED_MS },
+    live: { heartbeatMs: env.LIVE_HEARTBEAT_MS, maxBufferedBytes: env.LIVE_MAX_BUFFERED_BYTES },
+  };
+}

@@ -1,0 +1,259 @@
+/**
+ * The composition root: builds every dependency from the configuration and passes
+ * it down. Nothing else creates pools, stores, queues or servers.
+ */
+import http from 'node:http';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Knex } from 'knex';
+import { pino, type Logger } from 'pino';
+import { createApp } from './api/app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { CommandRuntime } from './commands/runtime.js';
+import { createKnex, migrateToLatest } from './database.js';
+import { readOrCreateSecret, startEmbeddedPostgres } from './embeddedPostgres.js';
+import type { EventStore } from './eventstore/eventStore.js';
+import { createEsdbEventStore } from './eventstore/esdb/esdbEventStore.js';
+import { createPostgresEventStore } from './eventstore/postgres/postgresEventStore.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { ProjectionRunner, projectionStatuses } from './projections/runtime.js';
+import { TicketingCommands } from './commands/ticketing/ticketingCommands.js';
+import { BullmqJobs } from './jobs/bullmqQueue.js';
+import { InProcessJobs } from './jobs/inProcessQueue.js';
+import type { JobQueue, JobRunner } from './jobs/jobs.js';
+import { startSweeper, ticketingJobHandlers, ticketingReactor } from './jobs/ticketingJobs.js';
+import { IdempotencyStore } from './api/idempotency.js';
+import { RefreshTokenStore } from './api/auth/refreshTokens.js';
+import { pruneChangefeed } from './projections/changefeed.js';
+import { allProjections } from './projections/index.js';
+import { buildRoutes, buildRouteDependencies } from './api/index.js';
+import { AccessTokens } from './api/auth/accessTokens.js';
+import { createIdentity, createRateLimit } from './api/auth/index.js';
+import { ResourceAccess, roleLoaders } from './api/access.js';
+import { LiveHub } from './api/live/index.js';
+import type { RouteDefinition } from './api/routes.js';
+import { Redis } from 'ioredis';
+
+export const VERSION = '0.1.0';
+
+export interface Tessera {
+  config: Config;
+  logger: Logger;
+  knex: Knex;
+  databaseUrl: string;
+  store: EventStore;
+  metrics: Metrics;
+  commands: CommandRuntime;
+  ticketing: TicketingCommands;
+  jobs: JobQueue & JobRunner;
+  /** The HTTP server when the api role runs. */
+  server: http.Server | undefined;
+  /** The route table the server serves ([] without the api role). */
+  routes: RouteDefinition[];
+  /** Bound address (useful with PORT=0). */
+  port: number | undefined;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** The one clock of the process; tests pass a controllable one. */
+  clock?: () => Date;
+}
+
+export async function startTessera(config: Config, logger: Logger = createLogger(config), options: StartOptions = {}): Promise<Tessera> {
+  const clock = options.clock ?? (() => new Date());
+  const cleanups: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((error: unknown) => logger.error({ err: error }, 'error during shutdown'));
+    }
+  };
+  try {
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort, logger });
+      cleanups.push(() => embedded.stop());
+      databaseUrl = embedded.url;
+    }
+    const knex = createKnex(databaseUrl, { max: 20 });
+    cleanups.push(() => knex.destroy());
+    await migrateToLatest(knex);
+
+    const metrics = createMetrics();
+    const store =
+      config.eventStore.kind === 'esdb'
+        ? createEsdbEventStore(config.eventStore.url)
+        : createPostgresEventStore(databaseUrl, { poolSize: 20, onError: (error) => logger.warn({ err: error }, 'event store connection error') });
+    cleanups.push(() => store.close());
+
+    const commands = new CommandRuntime(store, {
+      onOutcome: (outcome) => metrics.commandOutcomes.inc({ outcome }),
+      onAppend: (seconds) => metrics.appendDuration.observe(seconds),
+    });
+
+    if (!config.redisUrl) logger.info('REDIS_URL is not set: jobs run in-process and rate limits are kept in memory');
+    const jwtSecret = config.jwt.secret ?? (await readOrCreateSecret(path.join(path.resolve(config.dataDir), 'jwt-secret'), 48));
+
+    const jobs: JobQueue & JobRunner = config.redisUrl
+      ? new BullmqJobs({ redisUrl: config.redisUrl, queueName: config.jobs.queueName, stalledIntervalMs: config.jobs.stalledIntervalMs, logger, clock })
+      : new InProcessJobs(logger, clock);
+    cleanups.push(() => jobs.close());
+    const ticketing = new TicketingCommands(commands);
+
+    const projections = allProjections();
+    const consumers = [...projections, ticketingReactor(jobs)];
+    if (config.roles.includes('projector')) {
+      for (const projection of consumers) {
+        const runner = new ProjectionRunner(knex, databaseUrl, store, projection, { logger, metrics });
+        runner.start();
+        cleanups.push(() => runner.stop());
+      }
+    }
+    const stopGauges = refreshEvery(5000, async () => {
+      for (const status of await projectionStatuses(knex, store, consumers)) metrics.projectionLagEvents.set({ projection: status.name }, status.lagEvents);
+      for (const [state, count] of Object.entries(await jobs.counts())) metrics.queueDepth.set({ queue: config.jobs.queueName, state }, count);
+    });
+    cleanups.push(async () => stopGauges());
+
+    if (config.roles.includes('worker')) {
+      const idempotency = new IdempotencyStore(knex);
+      jobs.start(
+        ticketingJobHandlers({
+          ticketing,
+          jobs,
+          knex,
+          logger,
+          now: clock,
+          housekeeping: async () => {
+            await pruneChangefeed(knex);
+            await idempotency.purgeExpired();
+            await new RefreshTokenStore(knex, config.jwt.refreshTokenTtlDays).purgeExpired(clock());
+          },
+        }),
+      );
+      const stopSweeper = startSweeper(jobs, config.jobs.sweeperIntervalMs);
+      cleanups.push(async () => stopSweeper());
+    }
+
+    let server: http.Server | undefined;
+    let port: number | undefined;
+    let routes: RouteDefinition[] = [];
+    if (config.roles.includes('api')) {
+      const accessTokens = new AccessTokens(jwtSecret, config.jwt.accessTokenTtlSeconds);
+      const identity = createIdentity({ knex, store, commands, accessTokens, adminEmails: config.adminEmails, refreshTokenTtlDays: config.jwt.refreshTokenTtlDays });
+      const resources = new ResourceAccess(roleLoaders({ ticketing }));
+      const parts = { knex, store, commands, projections, consumers, accessTokens, ticketing, jobs, clock, identity, resources };
+      routes = buildRoutes(parts);
+      let rateLimitRedis: Redis | undefined;
+      if (config.redisUrl) {
+        // Its own connection: fail fast (no offline queue) so the in-memory insurance limiter takes over while Redis is away.
+        const redis = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+        redis.on('error', (error) => logger.warn({ err: error }, 'rate-limit Redis connection error'));
+        cleanups.push(async () => void (await redis.quit().catch(() => redis.disconnect())));
+        await redis.connect();
+        rateLimitRedis = redis;
+      }
+      const app = createApp({
+        config,
+        logger,
+        metrics,
+        routes,
+        routeDependencies: buildRouteDependencies(parts),
+        beforeRoutes: [
+          createRateLimit({
+            ...config.rateLimits,
+            ...(rateLimitRedis ? { redis: rateLimitRedis } : {}),
+            authenticate: (req) => accessTokens.authenticate(req),
+            logger,
+          }),
+        ],
+        readinessChecks: [
+          { name: 'postgres', check: async () => void (await knex.raw('SELECT 1')) },
+          { name: 'eventStore', check: () => store.ping() },
+        ],
+        version: VERSION,
+      });
+      server = http.createServer(app);
+      server.requestTimeout = config.http.requestTimeoutMs;
+      server.headersTimeout = Math.min(config.http.requestTimeoutMs, 60_000);
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(config.port, config.host, () => resolve());
+      });
+      const address = server.address();
+      port = typeof address === 'object' && address ? address.port : config.port;
+      logger.info({ port, roles: config.roles }, 'Tessera API listening');
+      const httpServer = server;
+      cleanups.push(
+        () =>
+          new Promise<void>((resolve) => {
+            httpServer.close(() => resolve());
+            httpServer.closeIdleConnections();
+            setTimeout(() => httpServer.closeAllConnections(), 10_000).unref();
+          }),
+      );
+      // The live hub (DESIGN §9). Its cleanup is pushed after the server's so it runs first:
+      // upgraded sockets would otherwise keep server.close() waiting.
+      const live = new LiveHub({
+        knex,
+        databaseUrl,
+        tokens: accessTokens,
+        authorizeChannel: resources.authorizeChannel,
+        metrics,
+        logger,
+        options: { heartbeatMs: config.live.heartbeatMs, maxBufferedBytes: config.live.maxBufferedBytes },
+      });
+      cleanups.push(() => live.close());
+      await live.start();
+      live.attach(httpServer);
+    }
+
+    return { config, logger, knex, databaseUrl, store, metrics, commands, ticketing, jobs, server, port, routes, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Gauges that are read, not pushed (projection lag in events, queue depth), refreshed every few seconds. */
+function refreshEvery(everyMs: number, refresh: () => Promise<void>): () => void {
+  const timer = setInterval(() => void refresh().catch(() => undefined), everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({ level: config.logLevel, base: { service: 'tessera' } });
+}
+
+/** Entry point: `npm start`, `tessera serve`. */
+export async function main(env: Record<string, string | undefined> = process.env): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config);
+  const tessera = await startTessera(config, logger).catch((error: unknown) => {
+    logger.fatal({ err: error }, 'failed to start');
+    process.exit(1);
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    void tessera.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  void main();
+}

@@ -1,0 +1,8 @@
+/** Every read model of the application, in one list for the runners, rebuilds and status. */
+import type { Projection } from './projection.js';
+import { ticketingProjection } from './ticketing/ticketingProjection.js';
+import { usersProjection } from './users.js';
+
+export function allProjections(): Projection[] {
+  return [ticketingProjection(), usersProjection()];
+}
