@@ -1,0 +1,269 @@
+/**
+ * HTTP ticketing figures (issue #5), against a real Tessera (all roles) on a fresh
+ * database:
+ * - http.updateCeiling: what this PostgreSQL does with `UPDATE bench_counter SET n = n + 1
+ *   WHERE id = 1` (autocommit) from 16/64/256 concurrent callers: the single-row write
+ *   ceiling that a hot event is compared with.
+ * - http.reserve: confirmed reservations/s (POST /v1/events/:id/reservations, quantity 1,
+ *   holdMinutes 0) from 16/64/256 keep-alive HTTP clients for a fixed time, on ONE hot
+ *   event and spread over 100 events; latency percentiles; non-2xx by status; then the
+ *   audit: every event of the run folded from its stream with ticketedEventDecider
+ *   (seats sold vs capacity → oversold, must be 0; seats sold vs the sum of the
+ *   quantities the 201s reported, must be equal).
+ */
+import pg from 'pg';
+import { Pool } from 'undici';
+import { ticketedEventDecider, ticketedEventStreamName, type TicketedEventEvent, type TicketedEventState } from '../src/domain/ticketing/index.js';
+import { createPostgresEventStore, type PostgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
+import { TICKETING_PROJECTION } from '../src/projections/ticketing/ticketingProjection.js';
+import { postgresCpu, startBenchServer } from './server.js';
+import { closedLoop, log, now, percentiles, perSecond, round, sleep, tally, type BenchContext } from './support.js';
+
+const CLIENTS = [16, 64, 256] as const;
+const USERS = 1000;
+const SPREAD_EVENTS = 100;
+const CAPACITY = 10_000_000;
+/** max_connections is 100 here: the ceiling's pool is capped, the callers above it queue in the pool. */
+const CEILING_MAX_CONNECTIONS = 64;
+
+export async function benchHttp(ctx: BenchContext): Promise<void> {
+  const server = await startBenchServer(ctx, 'http');
+  log(`http: server ${server.mode} at ${server.url}`);
+
+  const ceilings = new Map<number, number>();
+  for (const clients of CLIENTS) {
+    const figure = await updateCeiling(server.databaseUrl, clients, ctx.seconds(10) * 1000);
+    ceilings.set(clients, figure.updatesPerSec);
+    ctx.emit({ bench: 'http.updateCeiling', clients, ...figure });
+  }
+
+  const pool = new Pool(server.url, { connections: 256, pipelining: 1, keepAliveTimeout: 30_000 });
+  ctx.defer('close HTTP client pool', () => pool.close());
+  const api = apiClient(pool);
+  const organizer = await server.tokenFor('bench-organizer');
+  const tokens = await Promise.all(Array.from({ length: USERS }, (_, i) => server.tokenFor(`bench-user-${i}`)));
+  const store = createPostgresEventStore(server.databaseUrl, { poolSize: 4 });
+  ctx.defer('close audit store', () => store.close());
+
+  const createEvents = async (count: number) => {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) ids.push(await createEvent(api, organizer, `Bench ${i}`));
+    return ids;
+  };
+
+  // Warm-up (JIT, pools, caches): not reported.
+  log('http: warm-up');
+  const [warmEvent] = await createEvents(1);
+  await runLoad(api, tokens, [warmEvent!], 16, ctx.seconds(3) * 1000);
+
+  for (const scenario of ['hotEvent', 'spread100'] as const) {
+    for (const clients of CLIENTS) {
+      const events = await createEvents(scenario === 'hotEvent' ? 1 : SPREAD_EVENTS);
+      const durationMs = ctx.seconds(10) * 1000;
+      log(`http.reserve ${scenario} clients=${clients} for ${durationMs} ms`);
+      const stopCounting = await server.countStoreCalls();
+      const serverCpu = server.cpuMs();
+      const pgCpu = postgresCpu();
+      const ownCpu = process.cpuUsage();
+      const load = await runLoad(api, tokens, events, clients, durationMs);
+      const ownCpuUsed = process.cpuUsage(ownCpu);
+      const serverCpuUsed = server.cpuMs() - serverCpu;
+      const pgCpuUsed = pgCpu();
+      const calls = await stopCounting();
+      // The projector runs in the same server and may have fallen behind: let it catch up
+      // (bounded) so the next configuration does not pay for this one's backlog.
+      const backlog = await projectionBacklog(server.databaseUrl, ctx.seconds(45) * 1000);
+      const audit = await auditEvents(store, events, load.seatsByEvent);
+      const confirmedPerSec = perSecond(load.confirmed, load.elapsedMs);
+      const ceiling = ceilings.get(clients) ?? 0;
+      ctx.emit({
+        bench: 'http.reserve',
+        scenario,
+        events: events.length,
+        clients,
+        server: server.mode,
+        confirmedPerSec,
+        ratioToUpdateCeiling: ceiling ? round(confirmedPerSec / ceiling, 3) : null,
+        updateCeilingPerSec: ceiling,
+        requests: load.requests,
+        confirmed: load.confirmed,
+        latencyMs: percentiles(load.latencies),
+        non2xx: load.non2xx.toJSON(),
+        oversoldSeats: audit.oversold,
+        seatsSold: audit.seatsSold,
+        seatsIn201s: audit.seatsIn201s,
+        seatsMatch: audit.seatsSold === audit.seatsIn201s,
+        // Events the ticketing projection had not applied when the load stopped, and how long it then took to catch up.
+        projectionBacklogEvents: backlog.events,
+        projectionCatchUpMs: backlog.catchUpMs,
+        ...(backlog.caughtUp ? {} : { projectionCaughtUp: false }),
+        // The server's event-store calls per request: the database round trips behind one reservation.
+        storeCallsPerRequest: {
+          streamReads: round(calls.reads / Math.max(1, load.requests), 2),
+          eventsRead: round(calls.eventsRead / Math.max(1, load.requests), 2),
+          appends: round(calls.appends / Math.max(1, load.requests), 3),
+        },
+        // Every SQL statement the server process sent (API, command runtime, projections, hub) per request.
+        sqlQueriesPerRequest: round(calls.sqlQueries / Math.max(1, load.requests), 2),
+        // Mean time a stream read / an append took, as the server awaited it (includes event-loop delay).
+        storeCallMs: { read: round(calls.readMs / Math.max(1, calls.reads), 2), append: round(calls.appendMs / Math.max(1, calls.appends), 2) },
+        // % of one core (the machine has os.cpus().length of them): the server process
+        // (in-process: server + load generator), the load generator, and PostgreSQL.
+        serverCpuPct: round((serverCpuUsed / load.elapsedMs) * 100),
+        ...(Number.isFinite(pgCpuUsed) ? { postgresCpuPct: round((pgCpuUsed / load.elapsedMs) * 100) } : {}),
+        ...(server.mode === 'child' ? { loadGeneratorCpuPct: round(((ownCpuUsed.user + ownCpuUsed.system) / 1000 / load.elapsedMs) * 100) } : {}),
+        durationMs: round(load.elapsedMs),
+      });
+    }
+  }
+}
+
+/** Events after the ticketing checkpoint now; then waits (up to timeoutMs) until there are none. */
+async function projectionBacklog(databaseUrl: string, timeoutMs: number): Promise<{ events: number; catchUpMs: number; caughtUp: boolean }> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'tessera-bench-backlog' });
+  await client.connect();
+  try {
+    const count = async () => {
+      const { rows } = await client.query<{ n: string }>(
+        `SELECT count(*)::text AS n FROM eventstore.events
+          WHERE position > coalesce((SELECT position FROM projection_checkpoints WHERE name = $1), -1)`,
+        [TICKETING_PROJECTION],
+      );
+      return Number(rows[0]?.n ?? 0);
+    };
+    const started = now();
+    const events = await count();
+    let left = events;
+    while (left > 0 && now() - started < timeoutMs) {
+      await sleep(100);
+      left = await count();
+    }
+    return { events, catchUpMs: round(now() - started), caughtUp: left === 0 };
+  } finally {
+    await client.end();
+  }
+}
+
+async function updateCeiling(databaseUrl: string, clients: number, durationMs: number) {
+  const connections = Math.min(clients, CEILING_MAX_CONNECTIONS);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: connections });
+  pool.on('error', (error) => log(`update ceiling pool: ${String(error)}`));
+  try {
+    await pool.query('CREATE TABLE IF NOT EXISTS bench_counter (id integer PRIMARY KEY, n bigint NOT NULL)');
+    await pool.query('INSERT INTO bench_counter (id, n) VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET n = 0');
+    // Open every connection first, so the timed part measures updates, not connects.
+    const held = await Promise.all(Array.from({ length: connections }, () => pool.connect()));
+    for (const client of held) client.release();
+    log(`http.updateCeiling clients=${clients} (connections=${connections}) for ${durationMs} ms`);
+    const latencies: number[] = [];
+    const { ops, elapsedMs } = await closedLoop(clients, { durationMs, maxOps: 10_000_000 }, async () => {
+      const t = now();
+      await pool.query('UPDATE bench_counter SET n = n + 1 WHERE id = 1');
+      latencies.push(now() - t);
+    });
+    const { rows } = await pool.query<{ n: string }>('SELECT n::text FROM bench_counter WHERE id = 1');
+    return {
+      connections,
+      updatesPerSec: perSecond(ops, elapsedMs),
+      updates: ops,
+      counted: Number(rows[0]?.n ?? 0),
+      latencyMs: percentiles(latencies),
+      durationMs: round(elapsedMs),
+    };
+  } finally {
+    await pool.end();
+  }
+}
+
+interface ApiResponse {
+  status: number;
+  body: any;
+}
+
+function apiClient(pool: Pool) {
+  return async (method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<ApiResponse> => {
+    const res = await pool.request({
+      method,
+      path,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.body.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON
+    }
+    return { status: res.statusCode, body: parsed };
+  };
+}
+type Api = ReturnType<typeof apiClient>;
+
+async function createEvent(api: Api, token: string, title: string): Promise<string> {
+  const day = 86_400_000;
+  const res = await api('POST', '/v1/events', token, {
+    title,
+    startsAt: new Date(Date.now() + 30 * day).toISOString(),
+    endsAt: new Date(Date.now() + 30 * day + 3 * 3_600_000).toISOString(),
+    timezone: 'Europe/Berlin',
+    capacity: CAPACITY,
+    holdMinutes: 0,
+    pricing: { currency: 'EUR', basePrice: 2500 },
+    publish: true,
+  });
+  if (res.status !== 201) throw new Error(`creating an event failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return (res.body as { id: string }).id;
+}
+
+async function runLoad(api: Api, tokens: string[], events: string[], clients: number, durationMs: number) {
+  const latencies: number[] = [];
+  const non2xx = tally();
+  const seatsByEvent = new Map<string, number>(events.map((e) => [e, 0]));
+  let requests = 0;
+  let confirmed = 0;
+  const { elapsedMs } = await closedLoop(clients, { durationMs, maxOps: 5_000_000 }, async (worker, i) => {
+    const eventId = events[(worker + i * clients) % events.length]!;
+    const token = tokens[(worker * 7919 + i) % tokens.length]!;
+    const t = now();
+    requests++;
+    try {
+      const res = await api('POST', `/v1/events/${eventId}/reservations`, token, { quantity: 1 });
+      latencies.push(now() - t);
+      if (res.status === 201) {
+        const reservation = res.body as { status: string; quantity: number };
+        seatsByEvent.set(eventId, seatsByEvent.get(eventId)! + reservation.quantity);
+        if (reservation.status === 'confirmed') confirmed++;
+      } else {
+        non2xx.add(res.status);
+      }
+    } catch (error) {
+      latencies.push(now() - t);
+      non2xx.add(`error:${(error as { code?: string }).code ?? 'unknown'}`);
+      await sleep(10);
+    }
+  });
+  return { latencies, non2xx, seatsByEvent, requests, confirmed, elapsedMs };
+}
+
+/** Folds each event's stream with the real decider: seats sold vs capacity and vs the 201s. */
+async function auditEvents(store: PostgresEventStore, events: string[], seatsIn201sByEvent: Map<string, number>) {
+  let oversold = 0;
+  let seatsSold = 0;
+  let seatsIn201s = 0;
+  for (const eventId of events) {
+    let state: TicketedEventState = ticketedEventDecider.initialState();
+    const stream = ticketedEventStreamName(eventId);
+    for (let from = 0n; ; ) {
+      const page = await store.readStream(stream, { fromRevision: from, maxCount: 5000 });
+      for (const e of page) state = ticketedEventDecider.evolve(state, { type: e.type, data: e.data } as TicketedEventEvent);
+      if (page.length < 5000) break;
+      from = page.at(-1)!.revision + 1n;
+    }
+    const sold = state.held + state.confirmed;
+    oversold += Math.max(0, sold - state.capacity);
+    seatsSold += sold;
+    seatsIn201s += seatsIn201sByEvent.get(eventId) ?? 0;
+  }
+  return { oversold, seatsSold, seatsIn201s };
+}

@@ -1,0 +1,29 @@
+/**
+ * Child process for `--server=child`: starts Tessera from its environment, reports the
+ * bound port over IPC (like test/support/serverProcess.ts), and on request counts its
+ * event-store calls, so the HTTP bench can show the round trips per request either way.
+ *
+ * IPC in:  {type: 'count-start'} | {type: 'count-stop'}
+ * IPC out: {port} once listening; {type: 'counts', counts} after count-stop.
+ */
+import { loadConfig } from '../src/config.js';
+import { startTessera } from '../src/main.js';
+import { countStoreCalls, type StoreCallCounter } from './storeCalls.js';
+
+const tessera = await startTessera(loadConfig(process.env));
+let counter: StoreCallCounter | undefined;
+
+process.on('message', (message: { type?: string }) => {
+  if (message.type === 'count-start') {
+    counter?.stop();
+    counter = countStoreCalls(tessera.store);
+  } else if (message.type === 'count-stop') {
+    counter?.stop();
+    process.send?.({ type: 'counts', counts: counter?.counts ?? { reads: 0, eventsRead: 0, appends: 0, readMs: 0, appendMs: 0, sqlQueries: 0 } });
+    counter = undefined;
+  }
+});
+process.send?.({ port: tessera.port });
+process.on('SIGTERM', () => {
+  void tessera.stop().then(() => process.exit(0));
+});
