@@ -239,19 +239,22 @@ export async function main(env: Record<string, string | undefined> = process.env
     throw error;
   }
   const logger = createLogger(config);
-  const tessera = await startTessera(config, logger).catch((error: unknown) => {
-    logger.fatal({ err: error }, 'failed to start');
-    process.exit(1);
-  });
+  // Signals are handled from the first moment: one that arrives while starting
+  // (the "listening" line is already out) stops the server once it has started.
+  const starting = startTessera(config, logger);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    void tessera.stop().then(() => process.exit(0));
+    void starting.then((tessera) => tessera.stop()).then(() => process.exit(0), () => process.exit(1));
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  await starting.catch((error: unknown) => {
+    logger.fatal({ err: error }, 'failed to start');
+    process.exit(1);
+  });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
