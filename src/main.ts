@@ -22,6 +22,7 @@ import { BullmqJobs } from './jobs/bullmqQueue.js';
 import { InProcessJobs } from './jobs/inProcessQueue.js';
 import type { JobQueue, JobRunner } from './jobs/jobs.js';
 import { startSweeper, ticketingJobHandlers, ticketingReactor } from './jobs/ticketingJobs.js';
+import { answerClientError } from './api/problem.js';
 import { IdempotencyStore } from './api/idempotency.js';
 import { RefreshTokenStore } from './api/auth/refreshTokens.js';
 import { pruneChangefeed } from './projections/changefeed.js';
@@ -176,6 +177,7 @@ export async function startTessera(config: Config, logger: Logger = createLogger
       server = http.createServer(app);
       server.requestTimeout = config.http.requestTimeoutMs;
       server.headersTimeout = Math.min(config.http.requestTimeoutMs, 60_000);
+      server.on('clientError', answerClientError);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(config.port, config.host, () => resolve());

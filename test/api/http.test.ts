@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 
@@ -34,6 +35,24 @@ describe('HTTP conventions', () => {
     const bad = await fetch(`${app.url}/v1/nope`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ code: 'invalid-json' });
+  });
+
+  it('requests the HTTP parser refuses (oversized URL, malformed request line) are problem+json too', async () => {
+    const oversized = await fetch(`${app.url}/v1/events?title=${'x'.repeat(40_000)}`);
+    expect(oversized.status).toBe(431);
+    expect(oversized.headers.get('content-type')).toBe('application/problem+json');
+    expect(await oversized.json()).toMatchObject({ status: 431, code: 'headers-too-large' });
+
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(new URL(app.url).port), '127.0.0.1', () => socket.write('GARBAGE / HTTP/9\r\n\r\n'));
+      let text = '';
+      socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      socket.on('end', () => resolve(text)).on('error', reject);
+    });
+    const [head, body] = raw.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(head).toMatch(/\r\nContent-Type: application\/problem\+json\r\n/);
+    expect(JSON.parse(body!)).toMatchObject({ status: 400, code: 'malformed-request' });
   });
 
   it('serves the OpenAPI document, Swagger UI and Prometheus metrics', async () => {
