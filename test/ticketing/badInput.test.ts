@@ -35,6 +35,7 @@ describe('ticketing bad input', () => {
       `/v1/me/notifications?cursor=${cursor({ c: '2026-01-01T00:00:00Z', id: 'not-a-uuid' })}`,
       `/v1/events/${event.id}/waitlist?cursor=${cursor({ seq: 'abc' })}`,
       '/v1/events/not-a-uuid',
+      '/v1/events?q=%00', // PostgreSQL text cannot hold U+0000
     ];
     for (const path of gets) {
       const res = await api.get(path);
@@ -54,18 +55,24 @@ describe('ticketing bad input', () => {
       ['/v1/events', { ...valid, waitlist: { enabled: true, mode: 'lottery' } }],
       ['/v1/events', { ...valid, unknownField: true }],
       ['/v1/events', [valid]],
+      ['/v1/events', { ...valid, title: 'a\u0000b' }],
+      ['/v1/events', { ...valid, description: '\u0000' }],
       [`/v1/events/${event.id}/reservations`, { quantity: 1e308 }],
       [`/v1/events/${event.id}/reservations`, { quantity: '1' }],
       [`/v1/events/${event.id}/reservations`, null],
       [`/v1/events/${event.id}/collaborators`, { userId: 'nope', role: 'viewer' }],
       [`/v1/events/${event.id}/collaborators`, { userId: randomUUID(), role: 'owner' }],
       [`/v1/events/${event.id}/waitlist`, { quantity: 1 }], // seats available → 409
+      [`/v1/events/${event.id}/reservations`, { quantity: 1, note: '\u0000' }],
     ];
     for (const [path, body] of posts) {
       const res = await api.post(path, body);
       expect(res.status, `${path} ${JSON.stringify(body).slice(0, 60)}`).toBeGreaterThanOrEqual(400);
       expect(res.status, path).toBeLessThan(500);
     }
+    const nul = await api.patch(`/v1/events/${event.id}`, { description: 'x\u0000' });
+    expect(nul.status).toBe(400);
+    expect(nul.body.code).toBe('invalid-characters');
     const stale = await api.patch(`/v1/events/${event.id}`, { capacity: 6 }, { 'If-Match': 'W/"99999999999999999999999"' });
     expect(stale.status).toBe(412);
     expect((await api.patch(`/v1/events/${event.id}`, { capacity: 6 }, { 'If-Match': 'yesterday' })).status).toBe(400);
