@@ -6,7 +6,7 @@
  */
 import type { NextFunction, Request, Response, Router } from 'express';
 import { z, type ZodType } from 'zod';
-import { bigintJson } from '../json.js';
+import { bigintJson, containsNul } from '../json.js';
 import { HttpError, forbiddenHttp, unauthorized } from './problem.js';
 
 export interface Principal {
@@ -123,23 +123,13 @@ export function mountRoutes(router: Router, routes: RouteDefinition[], deps: Rou
   }
 }
 
-/**
- * PostgreSQL text and jsonb cannot hold U+0000: such input would fail deep inside a write
- * (a 500) or, through EventStoreDB, be stored and then stop the projection that reads it.
- * It is refused at the door, for every route. Deeper than any schema accepts is not scanned.
- */
-function containsNul(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (value === null || typeof value !== 'object' || depth > 32) return false;
-  if (Array.isArray(value)) return value.some((item) => containsNul(item, depth + 1));
-  return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item, depth + 1));
-}
-
 async function handle(definition: RouteDefinition, req: Request, res: Response, deps: RouteDependencies): Promise<void> {
   const principal = await deps.authenticate(req);
   if (definition.access.kind !== 'public' && !principal) throw unauthorized();
   if (definition.access.kind === 'admin' && !principal!.roles.includes('admin')) throw forbiddenHttp('Administrators only');
 
+  // Such input would fail deep inside a write (a 500) or, through EventStoreDB, be stored
+  // and then stop the projection that reads it: refused at the door, for every route.
   if (containsNul(req.params) || containsNul(req.query) || containsNul(req.body)) {
     throw new HttpError(400, 'invalid-characters', 'Text may not contain the NUL character (U+0000)');
   }
