@@ -6,7 +6,7 @@
  */
 import type { NextFunction, Request, Response, Router } from 'express';
 import { z, type ZodType } from 'zod';
-import { bigintJson, containsNul } from '../json.js';
+import { bigintJson, findNul } from '../json.js';
 import { HttpError, forbiddenHttp, unauthorized } from './problem.js';
 
 export interface Principal {
@@ -128,10 +128,13 @@ async function handle(definition: RouteDefinition, req: Request, res: Response, 
   if (definition.access.kind !== 'public' && !principal) throw unauthorized();
   if (definition.access.kind === 'admin' && !principal!.roles.includes('admin')) throw forbiddenHttp('Administrators only');
 
-  // Such input would fail deep inside a write (a 500) or, through EventStoreDB, be stored
-  // and then stop the projection that reads it: refused at the door, for every route.
-  if (containsNul(req.params) || containsNul(req.query) || containsNul(req.body)) {
-    throw new HttpError(400, 'invalid-characters', 'Text may not contain the NUL character (U+0000)');
+  // PostgreSQL cannot store U+0000: such input would fail deep inside a write (a 500) or,
+  // through EventStoreDB, be stored and then stop the projection that reads it. Refused
+  // at the door for every route, as a validation error naming the field.
+  const nulAt = findNul(req.params) ?? findNul(req.query) ?? findNul(req.body);
+  if (nulAt) {
+    const errors = [{ path: nulAt.join('.'), message: 'must not contain the character U+0000', code: 'invalid-characters' }];
+    throw new HttpError(400, 'validation-failed', 'The request is not valid', {}, { errors });
   }
   const params = definition.params ? definition.params.parse(req.params) : req.params;
   const query = definition.query ? definition.query.parse(req.query) : req.query;

@@ -151,7 +151,7 @@ describe('tessera export | import', () => {
       writeFileSync(nul, `${all[0]}\n${JSON.stringify({ ...JSON.parse(all[1]!), data: { title: 'a\u0000b' } })}\n`);
       const refused = await runCli(['import', nul], env);
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toBe('error: line 2: holds the character U+0000, which PostgreSQL cannot store\n');
+      expect(refused.stderr).toBe('error: line 2: data.title holds the character U+0000, which PostgreSQL cannot store\n');
       expect((await runCli(['export'], env)).stderr).toContain('exported 0 events (the store is empty)');
 
       const missing = await runCli(['import', path.join(dir, 'nope.ndjson')], env);
