@@ -30,17 +30,7 @@ beforeAll(async () => {
   token = registered.body.accessToken;
   expect(registered.body.user.roles).toEqual(['admin']);
   const api = client(app.url, token);
-  const start = Date.now() + 86_400_000;
-  const created = await api.post('/v1/events', {
-    title: 'Fuzzed',
-    startsAt: new Date(start).toISOString(),
-    endsAt: new Date(start + 3_600_000).toISOString(),
-    timezone: 'Europe/Berlin',
-    capacity: 1000,
-    holdMinutes: 10,
-    publish: true,
-    waitlist: { enabled: true, mode: 'offer', offerMinutes: 5 },
-  });
+  const created = await api.post('/v1/events', { ...eventBody(), timezone: 'Europe/Berlin', capacity: 1000, waitlist: { enabled: true, mode: 'offer', offerMinutes: 5 } });
   expect(created.status).toBe(201);
   const reservation = await api.post(`/v1/events/${created.body.id}/reservations`, { quantity: 1 });
   expect(reservation.status).toBe(201);
@@ -89,21 +79,26 @@ function paramValue(name: string): fc.Arbitrary<string> {
   return fc.oneof(fc.constantFrom(...(known.get(name) ?? [randomUUID()])), fc.uuid(), oddString.filter((s) => s.length > 0));
 }
 
-/** A valid body per route (ids filled in later): mutating one field reaches the handlers, not only the schema. */
+/** A published event starting tomorrow. */
+function eventBody(): Record<string, unknown> {
+  const start = Date.now() + 86_400_000;
+  return {
+    title: 'Fuzz',
+    startsAt: new Date(start).toISOString(),
+    endsAt: new Date(start + 3_600_000).toISOString(),
+    timezone: 'UTC',
+    capacity: 2,
+    holdMinutes: 5,
+    publish: true,
+    pricing: { currency: 'EUR', basePrice: 10 },
+    waitlist: { enabled: true, mode: 'auto' },
+  };
+}
+
+/** A valid body per route: mutating one field reaches the handlers, not only the schema. */
 function validBody(route: RouteDefinition): Record<string, unknown> | undefined {
-  const start = Date.now() + 2 * 86_400_000;
   const bodies: Record<string, Record<string, unknown>> = {
-    'post /v1/events': {
-      title: 'Fuzz',
-      startsAt: new Date(start).toISOString(),
-      endsAt: new Date(start + 3_600_000).toISOString(),
-      timezone: 'UTC',
-      capacity: 2,
-      holdMinutes: 5,
-      publish: true,
-      pricing: { currency: 'EUR', basePrice: 10 },
-      waitlist: { enabled: true, mode: 'auto' },
-    },
+    'post /v1/events': eventBody(),
     'patch /v1/events/:id': { title: 'Renamed', description: 'Moved' },
     'post /v1/events/:id/reservations': { quantity: 1 },
     'post /v1/events/:id/waitlist': { quantity: 1 },
