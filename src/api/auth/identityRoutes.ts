@@ -115,6 +115,16 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
     };
   };
 
+  /** A new session for the user a command just wrote, with that write's revision and position. */
+  const sessionAfterWrite = async (ctx: RouteContext<unknown, unknown, unknown>, result: { user: ActiveUser; revision: bigint; position?: bigint }) => {
+    const session = await startSession(ctx, { userId: result.user.id, roles: [...result.user.roles] });
+    return {
+      body: { user: userJson(result.user, result.revision), ...session },
+      revision: result.revision,
+      ...(result.position !== undefined ? { position: result.position } : {}),
+    };
+  };
+
   const meta = (ctx: RouteContext<unknown, unknown, unknown>): IdentityCommandMetadata => ({
     actorId: ctx.principal?.userId ?? 'anonymous',
     correlationId: ctx.correlationId,
@@ -137,12 +147,7 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
       response: sessionWithUserSchema,
       handler: async (ctx) => {
         const result = await registerUser({ commands: deps.commands, passwords: deps.passwords, adminEmails: deps.adminEmails }, ctx.body, meta(ctx));
-        const session = await startSession(ctx, { userId: result.user.id, roles: [...result.user.roles] });
-        return {
-          body: { user: userJson(result.user, result.revision), ...session },
-          revision: result.revision,
-          ...(result.position !== undefined ? { position: result.position } : {}),
-        };
+        return sessionAfterWrite(ctx, result);
       },
     }),
 
@@ -273,12 +278,7 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
       handler: async (ctx) => {
         const result = await changePassword({ commands: deps.commands, passwords: deps.passwords }, ctx.principal!.userId, ctx.body, meta(ctx));
         await deps.refreshTokens.revokeAllOf(result.user.id, ctx.now, 'password-changed');
-        const session = await startSession(ctx, { userId: result.user.id, roles: [...result.user.roles] });
-        return {
-          body: { user: userJson(result.user, result.revision), ...session },
-          revision: result.revision,
-          ...(result.position !== undefined ? { position: result.position } : {}),
-        };
+        return sessionAfterWrite(ctx, result);
       },
     }),
 
