@@ -22,7 +22,6 @@ import { BullmqJobs } from './jobs/bullmqQueue.js';
 import { InProcessJobs } from './jobs/inProcessQueue.js';
 import type { JobQueue, JobRunner } from './jobs/jobs.js';
 import { startSweeper, ticketingJobHandlers, ticketingReactor } from './jobs/ticketingJobs.js';
-import { answerClientError } from './api/problem.js';
 import { IdempotencyStore } from './api/idempotency.js';
 import { RefreshTokenStore } from './api/auth/refreshTokens.js';
 import { pruneChangefeed } from './projections/changefeed.js';
@@ -32,6 +31,7 @@ import { AccessTokens } from './api/auth/accessTokens.js';
 import { createIdentity, createRateLimit } from './api/auth/index.js';
 import { ResourceAccess, roleLoaders } from './api/access.js';
 import { LiveHub } from './api/live/index.js';
+import { answerClientError } from './api/problem.js';
 import type { RouteDefinition } from './api/routes.js';
 import { Redis } from 'ioredis';
 

@@ -128,12 +128,15 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
     socket.destroy();
     return;
   }
+  // The codes Node's own fallback answer distinguishes (lib/_http_server.js socketOnError).
   const [status, code, detail] =
     error.code === 'HPE_HEADER_OVERFLOW'
       ? [431, 'headers-too-large', 'The URL or the headers are too large']
-      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'request-timeout', 'The request took too long to arrive']
-        : [400, 'malformed-request', 'The request could not be parsed as HTTP'];
+      : error.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
+        ? [413, 'body-too-large', 'The chunk extensions are too large']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'request-timeout', 'The request took too long to arrive']
+          : [400, 'malformed-request', 'The request could not be parsed as HTTP'];
   const body = JSON.stringify(problem(status, code, detail));
   socket.end(
     `HTTP/1.1 ${status} ${TITLES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
