@@ -201,6 +201,7 @@ export async function startTessera(config: Config, logger: Logger = createLogger
         databaseUrl,
         tokens: accessTokens,
         authorizeChannel: resources.authorizeChannel,
+        seesTeamUpdates: resources.seesTeamUpdates,
         metrics,
         logger,
         options: { heartbeatMs: config.live.heartbeatMs, maxBufferedBytes: config.live.maxBufferedBytes },

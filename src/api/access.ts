@@ -192,6 +192,19 @@ export class ResourceAccess {
         return (await this.authorize('meeting', id, principal, ['organizer', 'participant'])).allowed;
     }
   };
+
+  /**
+   * The live hub's second hook: does the subscriber also get team-only updates (a
+   * draft's state, issue 8 item 10)? For `event:<id>`, its team (organizer,
+   * co-organizers, viewers) and admins; other channels have no public audience.
+   */
+  readonly seesTeamUpdates: ChannelAuthorizer = async (principal, channel) => {
+    const match = /^event:(.{1,64})$/.exec(channel);
+    if (!match) return true;
+    // The recent state is enough (the subscribe was just authorised); no second stream read.
+    const membership = await this.membership('event', match[1]!, principal.userId, { fresh: false });
+    return decideAccess(principal, membership, RESOURCE_ROLES.event).allowed;
+  };
 }
 
 /** The hook as a free function, for callers holding a ResourceAccess. */

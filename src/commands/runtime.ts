@@ -48,6 +48,14 @@ export interface CommandResult<State, Event> {
   position: bigint | undefined;
 }
 
+/** A stream folded to its head (or to a revision): the state, its revision and the newest event's position. */
+export interface FoldedStream<State> {
+  state: State;
+  revision: bigint | undefined;
+  /** undefined while the stream does not exist. */
+  position: bigint | undefined;
+}
+
 export interface CommandRuntimeOptions {
   batching?: boolean;
   maxBatchSize?: number;
@@ -63,6 +71,8 @@ const SCHEMA_VERSION = 1;
 interface CachedStream {
   state: unknown;
   revision: bigint | undefined;
+  /** Store position of the newest event folded into `state` (X-Position of answers read from it). */
+  position?: bigint;
   decider: Decider<unknown, unknown, DomainEvent>;
   /** When this state was last known to be the stream's head (ms since epoch). */
   verifiedAt?: number;
@@ -115,9 +125,9 @@ export class CommandRuntime {
   async load<State, Command, Event extends DomainEvent>(
     decider: Decider<State, Command, Event>,
     stream: string,
-  ): Promise<{ state: State; revision: bigint | undefined }> {
+  ): Promise<FoldedStream<State>> {
     const loaded = await this.catchUp(stream, decider as unknown as Decider<unknown, unknown, DomainEvent>);
-    return { state: loaded.state as State, revision: loaded.revision };
+    return { state: loaded.state as State, revision: loaded.revision, position: loaded.position };
   }
 
   /**
@@ -129,10 +139,10 @@ export class CommandRuntime {
     decider: Decider<State, Command, Event>,
     stream: string,
     maxAgeMs: number,
-  ): Promise<{ state: State; revision: bigint | undefined }> {
+  ): Promise<FoldedStream<State>> {
     const cached = this.cache.get(stream);
     if (cached && cached.decider === (decider as unknown) && cached.verifiedAt !== undefined && Date.now() - cached.verifiedAt <= maxAgeMs) {
-      return { state: cached.state as State, revision: cached.revision };
+      return { state: cached.state as State, revision: cached.revision, position: cached.position };
     }
     return this.load(decider, stream);
   }
@@ -142,9 +152,10 @@ export class CommandRuntime {
     decider: Decider<State, Command, Event>,
     stream: string,
     revision: bigint,
-  ): Promise<{ state: State; revision: bigint | undefined }> {
+  ): Promise<FoldedStream<State>> {
     let state = decider.initialState();
     let last: bigint | undefined;
+    let position: bigint | undefined;
     const batch = 1000;
     for (let from = 0n; from <= revision; from += BigInt(batch)) {
       const events = await this.store.readStream(stream, { fromRevision: from, maxCount: batch });
@@ -152,10 +163,11 @@ export class CommandRuntime {
         if (event.revision > revision) break;
         state = decider.evolve(state, { type: event.type, data: event.data } as Event);
         last = event.revision;
+        position = event.position;
       }
       if (events.length < batch) break;
     }
-    return { state, revision: last };
+    return { state, revision: last, position };
   }
 
   private async drain(stream: string): Promise<void> {
@@ -201,7 +213,7 @@ export class CommandRuntime {
           });
           this.options.onAppend?.(Number(process.hrtime.bigint() - started) / 1e9, newEvents.length);
           const last = decisions.at(-1)!;
-          this.remember(stream, { decider, state: last.state, revision: result.nextExpectedRevision });
+          this.remember(stream, { decider, state: last.state, revision: result.nextExpectedRevision, position: result.position });
           this.settle(decisions, result.position);
           return;
         } catch (error) {
@@ -296,12 +308,13 @@ export class CommandRuntime {
     for (;;) {
       const from = current.revision === undefined ? 0n : current.revision + 1n;
       const events = await this.store.readStream(stream, { fromRevision: from, maxCount: pageSize });
-      let { state, revision } = current;
+      let { state, revision, position } = current;
       for (const event of events) {
         state = decider.evolve(state, { type: event.type, data: event.data });
         revision = event.revision;
+        position = event.position;
       }
-      current = { decider, state, revision };
+      current = { decider, state, revision, position };
       if (events.length < pageSize) break;
     }
     this.remember(stream, current);

@@ -11,7 +11,10 @@ const FEED_LOCK = 7305734215309314n;
 
 export interface ChangefeedEntry {
   channel: string;
+  /** Event-store position of the newest event the update reflects (`update.eventPosition`). */
   eventPosition: bigint;
+  /** Only for subscribers on the resource's team (a draft's updates); default false. */
+  teamOnly?: boolean;
   payload: unknown;
 }
 
@@ -19,6 +22,7 @@ export interface ChangefeedRow {
   feedId: bigint;
   channel: string;
   eventPosition: bigint;
+  teamOnly: boolean;
   payload: unknown;
 }
 
@@ -26,19 +30,24 @@ export async function writeChangefeed(trx: Knex.Transaction, entries: Changefeed
   if (entries.length === 0) return;
   await trx.raw('SELECT pg_advisory_xact_lock(?::bigint)', [FEED_LOCK.toString()]);
   await trx.raw(
-    `INSERT INTO changefeed (feed_id, channel, event_position, payload)
-     SELECT nextval('changefeed_feed_id_seq'), t.e->>'channel', (t.e->>'event_position')::bigint, t.e->'payload'
+    `INSERT INTO changefeed (feed_id, channel, event_position, team_only, payload)
+     SELECT nextval('changefeed_feed_id_seq'), t.e->>'channel', (t.e->>'event_position')::bigint, (t.e->>'team_only')::boolean, t.e->'payload'
        FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS t(e, ord)
       ORDER BY t.ord`,
-    [bigintJson(entries.map((e) => ({ channel: e.channel, event_position: e.eventPosition.toString(), payload: e.payload })))],
+    [
+      bigintJson(
+        entries.map((e) => ({ channel: e.channel, event_position: e.eventPosition.toString(), team_only: e.teamOnly ?? false, payload: e.payload })),
+      ),
+    ],
   );
   await trx.raw('SELECT pg_notify(?, ?)', [CHANGEFEED_NOTIFY_CHANNEL, '']);
 }
 
-const toRow = (r: { feed_id: string; channel: string; event_position: string; payload: unknown }): ChangefeedRow => ({
+const toRow = (r: { feed_id: string; channel: string; event_position: string; team_only: boolean; payload: unknown }): ChangefeedRow => ({
   feedId: BigInt(r.feed_id),
   channel: r.channel,
   eventPosition: BigInt(r.event_position),
+  teamOnly: r.team_only,
   payload: r.payload,
 });
 
@@ -47,7 +56,7 @@ export async function readChangefeed(
   opts: { afterFeedId: bigint; upToFeedId?: bigint; channels?: string[]; limit: number },
 ): Promise<ChangefeedRow[]> {
   const query = db('changefeed')
-    .select(db.raw('feed_id::text AS feed_id'), 'channel', db.raw('event_position::text AS event_position'), 'payload')
+    .select(db.raw('feed_id::text AS feed_id'), 'channel', db.raw('event_position::text AS event_position'), 'team_only', 'payload')
     .where('feed_id', '>', opts.afterFeedId.toString())
     .orderBy('changefeed.feed_id')
     .limit(opts.limit);

@@ -11,12 +11,19 @@ export interface ProjectionContext {
   /** The schema to write into: the live one, or the shadow during a rebuild. */
   schema: string;
   /** Queues a live update; written to the changefeed in this same transaction (dropped during rebuilds). */
-  publish(channel: string, payload: unknown): void;
+  publish(channel: string, payload: unknown, options?: PublishOptions): void;
   /**
    * Scratch space for one batch, shared by its apply calls and afterBatch: a projection
    * may gather per-row changes (counters) here and write each row once per batch.
    */
   batch: Map<string, unknown>;
+}
+
+export interface PublishOptions {
+  /** The newest event the update reflects (default: the event being applied, or the batch's last one in afterBatch). */
+  eventPosition?: bigint;
+  /** Only for subscribers on the resource's team (e.g. a draft's state): never replayed or sent to others. */
+  teamOnly?: boolean;
 }
 
 export interface Projection {

@@ -199,7 +199,10 @@ async function applyBatch(
     const ctx: ProjectionContext = {
       trx,
       schema,
-      publish: live ? (channel, payload) => feed.push({ channel, eventPosition: position, payload }) : () => undefined,
+      publish: live
+        ? (channel, payload, options) =>
+            feed.push({ channel, eventPosition: options?.eventPosition ?? position, teamOnly: options?.teamOnly ?? false, payload })
+        : () => undefined,
       batch: new Map(),
     };
     for (const event of events) {
@@ -335,4 +338,25 @@ export async function projectionStatuses(knex: Knex, store: EventStore, projecti
 export async function checkpointPositions(knex: Knex): Promise<Map<string, bigint>> {
   const rows = await knex('projection_checkpoints').select<CheckpointRow[]>('name', 'position');
   return new Map(rows.map((r) => [r.name, BigInt(r.position)]));
+}
+
+/**
+ * Runs read-model queries in one read-only REPEATABLE READ snapshot that also reads the
+ * projection's checkpoint. Batches commit the read model and the checkpoint together, so
+ * `position` is exactly the newest event the answer reflects (X-Position of read-model
+ * GETs); undefined while the projection has applied nothing.
+ */
+export async function readAtCheckpoint<T>(
+  knex: Knex,
+  projection: string,
+  read: (db: Knex.Transaction) => Promise<T>,
+): Promise<{ value: T; position: bigint | undefined }> {
+  return knex.transaction(
+    async (trx) => {
+      const row = await trx('projection_checkpoints').where({ name: projection }).first<Pick<CheckpointRow, 'position'> | undefined>('position');
+      const position = row ? BigInt(row.position) : NONE;
+      return { value: await read(trx), position: position === NONE ? undefined : position };
+    },
+    { isolationLevel: 'repeatable read', readOnly: true },
+  );
 }

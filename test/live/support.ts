@@ -13,6 +13,7 @@ export interface ServerMessage {
   type: string;
   channel?: string;
   position?: string;
+  eventPosition?: string;
   data?: unknown;
   code?: string;
   message?: string;

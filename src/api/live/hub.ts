@@ -7,7 +7,10 @@
  * visible in commit order (see changefeed.ts), so reading `feed_id > lastSeen` never
  * skips a row, and a subscriber on any instance sees what any process committed.
  *
- * Positions are changefeed feed ids, not event-store positions (see protocol.ts).
+ * Positions are changefeed feed ids, not event-store positions (see protocol.ts);
+ * each update also carries `eventPosition`, the store position of the newest event it
+ * reflects. Rows marked team-only (a draft's state) go only to subscriptions whose
+ * principal is on the resource's team, live and in replays; others skip past them.
  *
  * No gap, no duplicate. Tailing and the moment a subscription goes live run on one
  * serial path (`serial`). A subscription with `since` first replays
@@ -88,6 +91,12 @@ export interface LiveHubDependencies {
   tokens: { verify(token: string): Promise<Principal> };
   /** The one authorisation hook for channels; sees the normalised client name (`user:me`, `event:<id>`, …). */
   authorizeChannel: ChannelAuthorizer;
+  /**
+   * Whether the subscriber is on the team of the channel's resource, and so also gets
+   * changefeed rows marked team-only (a draft's updates: issue 8 item 10), live and in
+   * replays. Asked once per subscribe; without it nobody gets them.
+   */
+  seesTeamUpdates?: ChannelAuthorizer;
   metrics?: Pick<Metrics, 'liveConnections'>;
   logger?: Logger;
   options?: Partial<LiveHubOptions>;
@@ -101,6 +110,8 @@ interface Subscription {
   feed: string;
   /** Highest feed id this subscription has been sent (or skipped past); dispatch sends only above it. */
   after: bigint;
+  /** Receives team-only rows (see `seesTeamUpdates`). */
+  team: boolean;
 }
 
 interface Connection {
@@ -397,8 +408,9 @@ export class LiveHub {
       this.sendError(conn, 'forbidden', 'you may not follow this channel', channel);
       return;
     }
+    const team = (await this.deps.seesTeamUpdates?.(principal, parsed.key)) ?? false;
     if (conn.closed) return;
-    const sub: Subscription = { conn, channel, key: parsed.key, feed: feedChannel(parsed, principal), after: 0n };
+    const sub: Subscription = { conn, channel, key: parsed.key, feed: feedChannel(parsed, principal), after: 0n, team };
     conn.subs.set(sub.key, sub);
     let outcome: CatchUpOutcome;
     try {
@@ -573,8 +585,12 @@ export class LiveHub {
     const texts = new Map<string, string>();
     for (const sub of [...subs]) {
       if (row.feedId <= sub.after) continue;
+      if (row.teamOnly && !sub.team) {
+        sub.after = row.feedId; // not for this subscriber: skipped past, never sent
+        continue;
+      }
       let text = texts.get(sub.channel);
-      if (text === undefined) texts.set(sub.channel, (text = serverMessage.update(sub.channel, row.feedId, row.payload)));
+      if (text === undefined) texts.set(sub.channel, (text = serverMessage.update(sub.channel, row.feedId, row.eventPosition, row.payload)));
       sub.after = row.feedId;
       this.send(sub.conn, text);
     }
@@ -583,7 +599,8 @@ export class LiveHub {
   private sendUpdate(sub: Subscription, row: ChangefeedRow): void {
     if (row.feedId <= sub.after) return;
     sub.after = row.feedId;
-    this.send(sub.conn, serverMessage.update(sub.channel, row.feedId, row.payload));
+    if (row.teamOnly && !sub.team) return;
+    this.send(sub.conn, serverMessage.update(sub.channel, row.feedId, row.eventPosition, row.payload));
   }
 
   /** Replay at the client's pace: wait for the socket to drain below half the bound before sending. */
@@ -596,8 +613,9 @@ export class LiveHub {
     }
     if (row.feedId <= sub.after) return true;
     sub.after = row.feedId;
+    if (row.teamOnly && !sub.team) return true;
     conn.flushed = new Promise<void>((resolve) => {
-      conn.ws.send(serverMessage.update(sub.channel, row.feedId, row.payload), () => resolve());
+      conn.ws.send(serverMessage.update(sub.channel, row.feedId, row.eventPosition, row.payload), () => resolve());
     });
     this.checkBuffer(conn);
     return !conn.closed;

@@ -46,10 +46,11 @@ describe('live protocol', () => {
   });
 
   it('writes positions as strings', () => {
-    expect(JSON.parse(serverMessage.update('user:me', 12345678901234567n, { a: 1 }))).toEqual({
+    expect(JSON.parse(serverMessage.update('user:me', 12345678901234567n, 9223372036854775807n, { a: 1 }))).toEqual({
       type: 'update',
       channel: 'user:me',
       position: '12345678901234567',
+      eventPosition: '9223372036854775807',
       data: { a: 1 },
     });
     expect(JSON.parse(serverMessage.subscribed('user:me', 0n))).toEqual({ type: 'subscribed', channel: 'user:me', position: '0' });

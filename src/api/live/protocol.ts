@@ -6,7 +6,8 @@
  * transactions commit independently, and feed ids are the only commit-ordered
  * sequence. `update.position` is the row's feed id; `subscribed.position` is the
  * hub's feed head when the subscription went live (a valid `since`); `since` is the
- * last position the client saw.
+ * last position the client saw. `update.eventPosition` is the event-store position of
+ * the newest event the update reflects, to match with a command's `position`.
  */
 import { z } from 'zod';
 import type { Principal } from '../routes.js';
@@ -114,8 +115,8 @@ export function feedChannel(channel: ClientChannel, principal: Principal): strin
 /** Server → client messages, serialised once. */
 export const serverMessage = {
   subscribed: (channel: string, position: bigint) => JSON.stringify({ type: 'subscribed', channel, position: position.toString() }),
-  update: (channel: string, position: bigint, data: unknown) =>
-    JSON.stringify({ type: 'update', channel, position: position.toString(), data }),
+  update: (channel: string, position: bigint, eventPosition: bigint, data: unknown) =>
+    JSON.stringify({ type: 'update', channel, position: position.toString(), eventPosition: eventPosition.toString(), data }),
   resync: (channel: string) => JSON.stringify({ type: 'resync', channel }),
   error: (code: ErrorCode, message: string, channel?: string) =>
     JSON.stringify(channel === undefined ? { type: 'error', code, message } : { type: 'error', code, message, channel }),

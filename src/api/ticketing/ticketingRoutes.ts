@@ -17,6 +17,7 @@ import {
 import { cancelInput, changeEventInput, collaboratorInput, createEventInput, quantityInput } from '../../commands/ticketing/inputs.js';
 import type { RequestMeta, TicketingCommands } from '../../commands/ticketing/ticketingCommands.js';
 import type { EventStore } from '../../eventstore/eventStore.js';
+import { readAtCheckpoint } from '../../projections/runtime.js';
 import { TICKETING_PROJECTION } from '../../projections/ticketing/ticketingProjection.js';
 import {
   analyticsOverview,
@@ -29,7 +30,7 @@ import {
   waitlistOf,
 } from '../../projections/ticketing/queries.js';
 import { eventDto, reservationDto, waitlistEntryDto } from '../../projections/ticketing/rows.js';
-import type { ResourceAccess } from '../access.js';
+import { resourceRolesOf, type ResourceAccess } from '../access.js';
 import { cursorKeys, decodeCursor, page } from '../pagination.js';
 import { HttpError, notFoundHttp } from '../problem.js';
 import { access, route, schemas, type RouteContext, type RouteDefinition } from '../routes.js';
@@ -126,6 +127,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
   /** Anyone while the event is published or cancelled; drafts only their team. */
   const visible = resources.event(['organizer', 'co-organizer', 'viewer'], { allowPublic: true });
 
+  /** Read-model queries in one snapshot with the ticketing checkpoint (X-Position of the answer). */
+  const readTicketing = <T>(read: (db: Knex) => Promise<T>) => readAtCheckpoint(knex, TICKETING_PROJECTION, read);
+
   const eventResult = (result: { state: TicketedEventState; revision: bigint | undefined; position: bigint | undefined }, now: Date) =>
     commandResult(eventFromState(result.state, result.revision, now), result);
 
@@ -159,10 +163,11 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       }),
       handler: async (ctx) => {
         const after = decodeCursor(ctx.query.cursor, cursorKeys.startsAt);
-        const rows = await listEvents(knex, { ...ctx.query, after, viewer: { userId: ctx.principal!.userId, isAdmin: isAdmin(ctx) } });
+        const viewer = { userId: ctx.principal!.userId, isAdmin: isAdmin(ctx) };
+        const { value: rows, position } = await readTicketing((db) => listEvents(db, { ...ctx.query, after, viewer }));
         const now = ctx.now.toISOString();
         const result = page(rows, ctx.query.limit, (r) => ({ s: r.starts_at.toISOString(), id: r.id }));
-        return { body: { items: result.items.map((r) => eventDto(r, priceOf(r, now))), nextCursor: result.nextCursor } };
+        return { body: { items: result.items.map((r) => eventDto(r, priceOf(r, now))), nextCursor: result.nextCursor }, headers: positionHeader(position) };
       },
     }),
     route({
@@ -176,16 +181,20 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       readsProjections: readsTicketing,
       handler: async (ctx) => {
         if (ctx.query.asOfRevision !== undefined) {
-          const { state, revision } = await ticketing.stateAt(ctx.params.id, ctx.query.asOfRevision);
-          return { body: eventFromState(state, revision, ctx.now), revision };
+          const { state, revision, position } = await ticketing.stateAt(ctx.params.id, ctx.query.asOfRevision);
+          // A draft's past belongs to its team: for anyone else the event begins when it went public.
+          if (state.status === 'draft' && !inTeam(ctx)) {
+            throw new HttpError(404, 'revision-not-found', `The event has no revision ${ctx.query.asOfRevision} you can see`);
+          }
+          return { body: eventFromState(state, revision, ctx.now), revision, headers: positionHeader(position) };
         }
-        const row = await getEventRow(knex, ctx.params.id);
+        const { value: row, position } = await readTicketing((db) => getEventRow(db, ctx.params.id));
         if (!row) {
           // created but not projected yet: answer from the domain state
-          const { state, revision } = await ticketing.load(ctx.params.id);
-          return { body: eventFromState(state, revision, ctx.now), revision };
+          const folded = await ticketing.load(ctx.params.id);
+          return { body: eventFromState(folded.state, folded.revision, ctx.now), revision: folded.revision, headers: positionHeader(folded.position) };
         }
-        return { body: eventDto(row, priceOf(row, ctx.now.toISOString())), revision: BigInt(row.revision) };
+        return { body: eventDto(row, priceOf(row, ctx.now.toISOString())), revision: BigInt(row.revision), headers: positionHeader(position) };
       },
     }),
     route({
@@ -270,9 +279,10 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       query: schemas.pagination.extend({ status: z.enum(['held', 'confirmed', 'cancelled', 'expired']).optional() }),
       handler: async (ctx) => {
         const after = decodeCursor(ctx.query.cursor, cursorKeys.createdAt);
-        const rows = await reservationsOf(knex, { userId: ctx.principal!.userId, status: ctx.query.status }, { limit: ctx.query.limit, after });
+        const by = { userId: ctx.principal!.userId, status: ctx.query.status };
+        const { value: rows, position } = await readTicketing((db) => reservationsOf(db, by, { limit: ctx.query.limit, after }));
         const result = page(rows, ctx.query.limit, (r) => ({ c: r.created_at.toISOString(), id: r.id }));
-        return { body: { items: result.items.map(reservationDto), nextCursor: result.nextCursor } };
+        return { body: { items: result.items.map(reservationDto), nextCursor: result.nextCursor }, headers: positionHeader(position) };
       },
     }),
     route({
@@ -286,9 +296,10 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       query: schemas.pagination.extend({ status: z.enum(['held', 'confirmed', 'cancelled', 'expired']).optional() }),
       handler: async (ctx) => {
         const after = decodeCursor(ctx.query.cursor, cursorKeys.createdAt);
-        const rows = await reservationsOf(knex, { eventId: ctx.params.id, status: ctx.query.status }, { limit: ctx.query.limit, after });
+        const by = { eventId: ctx.params.id, status: ctx.query.status };
+        const { value: rows, position } = await readTicketing((db) => reservationsOf(db, by, { limit: ctx.query.limit, after }));
         const result = page(rows, ctx.query.limit, (r) => ({ c: r.created_at.toISOString(), id: r.id }));
-        return { body: { items: result.items.map(reservationDto), nextCursor: result.nextCursor } };
+        return { body: { items: result.items.map(reservationDto), nextCursor: result.nextCursor }, headers: positionHeader(position) };
       },
     }),
     route({
@@ -314,10 +325,10 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       params: eventParams,
       handler: async (ctx) => {
         // answered from the domain state: the position must be exact, and right after joining
-        const { state, revision } = await ticketing.load(ctx.params.id);
+        const { state, revision, position } = await ticketing.load(ctx.params.id);
         const entry = latestEntryOf(state, ctx.principal!.userId);
         if (!entry) throw notFoundHttp('Waiting-list entry');
-        return { body: entryFromState(state, entry), revision };
+        return { body: entryFromState(state, entry), revision, headers: positionHeader(position) };
       },
     }),
     route({
@@ -416,9 +427,12 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       params: eventParams,
       readsProjections: readsTicketing,
       handler: async (ctx) => {
-        const row = await getEventRow(knex, ctx.params.id);
-        if (!row) throw new HttpError(503, 'projection-behind', 'The event is not in the read model yet; retry shortly', { 'Retry-After': '1' });
-        return { body: await eventAnalytics(knex, row) };
+        const { value: analytics, position } = await readTicketing(async (db) => {
+          const row = await getEventRow(db, ctx.params.id);
+          return row && eventAnalytics(db, row);
+        });
+        if (!analytics) throw new HttpError(503, 'projection-behind', 'The event is not in the read model yet; retry shortly', { 'Retry-After': '1' });
+        return { body: analytics, headers: positionHeader(position) };
       },
     }),
     route({
@@ -448,7 +462,10 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       tags: ['ticketing'],
       access: access.admin,
       readsProjections: readsTicketing,
-      handler: async () => ({ body: await analyticsOverview(knex) }),
+      handler: async () => {
+        const { value, position } = await readTicketing((db) => analyticsOverview(db));
+        return { body: value, headers: positionHeader(position) };
+      },
     }),
     route({
       method: 'get',
@@ -460,13 +477,15 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       query: schemas.pagination.extend({ unread: z.enum(['true', 'false']).optional() }),
       handler: async (ctx) => {
         const after = decodeCursor(ctx.query.cursor, cursorKeys.createdAt);
-        const rows = await notificationsOf(knex, ctx.principal!.userId, { unreadOnly: ctx.query.unread === 'true', limit: ctx.query.limit, after });
+        const filter = { unreadOnly: ctx.query.unread === 'true', limit: ctx.query.limit, after };
+        const { value: rows, position } = await readTicketing((db) => notificationsOf(db, ctx.principal!.userId, filter));
         const result = page(rows, ctx.query.limit, (r) => ({ c: r.created_at.toISOString(), id: r.id }));
         return {
           body: {
             items: result.items.map((r) => ({ id: r.id, kind: r.kind, eventId: r.event_id, data: r.data, createdAt: r.created_at.toISOString(), read: r.read_at !== null })),
             nextCursor: result.nextCursor,
           },
+          headers: positionHeader(position),
         };
       },
     }),
@@ -495,6 +514,19 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       handler: async (ctx) => ({ body: { marked: await markNotificationsRead(knex, ctx.principal!.userId) } }),
     }),
   ];
+}
+
+/**
+ * X-Position of a GET answer: the newest event it reflects (domain state: the last folded
+ * event; read model: its checkpoint). Omitted when unknown.
+ */
+function positionHeader(position: bigint | undefined): Record<string, string> {
+  return position !== undefined && position >= 0n ? { 'X-Position': position.toString() } : {};
+}
+
+/** On the event's team (organizer, co-organizers, viewers) or an admin: sees its draft-time past. */
+function inTeam(ctx: RouteContext<unknown, unknown, unknown>): boolean {
+  return resourceRolesOf(ctx).roles.length > 0 || isAdmin(ctx);
 }
 
 /** A command's answer: the body, its stream revision (ETag) and store position (X-Position). */

@@ -61,10 +61,10 @@ export class TicketingCommands {
     return this.runtime.execute(ticketedEventDecider, ticketedEventStreamName(eventId), command, runtimeMeta);
   }
 
-  async load(eventId: string): Promise<{ state: TicketedEventState; revision: bigint }> {
-    const { state, revision } = await this.runtime.load(ticketedEventDecider, ticketedEventStreamName(eventId));
+  async load(eventId: string): Promise<{ state: TicketedEventState; revision: bigint; position: bigint | undefined }> {
+    const { state, revision, position } = await this.runtime.load(ticketedEventDecider, ticketedEventStreamName(eventId));
     if (revision === undefined || state.status === 'unscheduled') throw notFound('event-not-found', 'No such event');
-    return { state, revision };
+    return { state, revision, position };
   }
 
   /**
@@ -82,10 +82,10 @@ export class TicketingCommands {
     return toMembership(state, revision, userId);
   }
 
-  async stateAt(eventId: string, revision: bigint): Promise<{ state: TicketedEventState; revision: bigint }> {
+  async stateAt(eventId: string, revision: bigint): Promise<{ state: TicketedEventState; revision: bigint; position: bigint | undefined }> {
     const folded = await this.runtime.stateAt(ticketedEventDecider, ticketedEventStreamName(eventId), revision);
     if (folded.revision === undefined) throw notFound('event-not-found', 'No such event');
-    return { state: folded.state, revision: folded.revision };
+    return { state: folded.state, revision: folded.revision, position: folded.position };
   }
 
   async schedule(input: CreateEventInput, meta: RequestMeta): Promise<TicketingResult & { eventId: string }> {

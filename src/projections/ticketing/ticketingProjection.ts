@@ -120,6 +120,8 @@ type Ctx = ProjectionContext;
  */
 interface Touched {
   revision: bigint;
+  /** Position of this event's newest event in the batch: the update's eventPosition. */
+  position: bigint;
   at: Date;
   held: number;
   confirmed: number;
@@ -148,14 +150,15 @@ async function insertNewReservations(ctx: Ctx): Promise<void> {
   await ctx.trx(`${ctx.schema}.reservations`).insert(rows.splice(0));
 }
 
-function touch(ctx: Ctx, eventId: string, revision: bigint, at: Date): Touched {
+function touch(ctx: Ctx, eventId: string, revision: bigint, position: bigint, at: Date): Touched {
   const all = touchedEvents(ctx);
   let touched = all.get(eventId);
   if (!touched) {
-    touched = { revision, at, held: 0, confirmed: 0, offered: 0 };
+    touched = { revision, position, at, held: 0, confirmed: 0, offered: 0 };
     all.set(eventId, touched);
   }
   touched.revision = revision;
+  touched.position = position;
   touched.at = at;
   return touched;
 }
@@ -166,7 +169,7 @@ async function apply(event: RecordedEvent<TicketedEventEvent['type']>, ctx: Ctx)
   const at = event.recordedAt;
   const { trx, schema: s } = ctx;
   const events = () => trx(`${s}.events`).where({ id: eventId });
-  const seats = touch(ctx, eventId, event.revision, at);
+  const seats = touch(ctx, eventId, event.revision, event.position, at);
   if (e.type !== 'SeatsReserved') await insertNewReservations(ctx);
 
   switch (e.type) {
@@ -419,6 +422,7 @@ async function flushTouchedEvents(ctx: Ctx): Promise<void> {
       if (updated) event = updated;
     }
     const price = quotePrice(event.pricing, event.held + event.confirmed, event.capacity, touched.at.toISOString());
-    ctx.publish(`event:${eventId}`, { type: 'event', event: eventDto(event, price.unitPrice) });
+    // A draft's state is for its team only (issue 8 item 10): never replayed to the public later.
+    ctx.publish(`event:${eventId}`, { type: 'event', event: eventDto(event, price.unitPrice) }, { eventPosition: touched.position, teamOnly: event.status === 'draft' });
   }
 }
