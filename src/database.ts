@@ -26,8 +26,9 @@ interface RawConnections {
  * waiting. So the whole run waits for a session advisory lock held on one connection
  * outside the pool (the pool may be small, and the lock must not move between
  * connections). If that process dies its connection closes and the lock goes with it.
+ * Returns the names of the migrations this call applied (none when another got there first).
  */
-export async function migrateToLatest(knex: Knex): Promise<void> {
+export async function migrateToLatest(knex: Knex): Promise<string[]> {
   const raw = knex.client as RawConnections;
   const connection = await raw.acquireRawConnection();
   try {
@@ -35,7 +36,8 @@ export async function migrateToLatest(knex: Knex): Promise<void> {
     // Holding the advisory lock, nobody else is migrating: a set knex lock row is the
     // leftover of a run killed mid-way (a pod evicted), which would block every start.
     await knex.migrate.forceFreeMigrationsLock({ migrationSource });
-    await knex.migrate.latest({ migrationSource });
+    const [, applied] = (await knex.migrate.latest({ migrationSource })) as [number, string[]];
+    return applied;
   } finally {
     await raw.destroyRawConnection(connection);
   }

@@ -1,21 +1,22 @@
 /**
  * Issue 9 item 1: compose (and k8s) start api, projector and worker together, each
- * migrating on boot. Three processes migrating one empty database at once must all succeed.
+ * migrating on boot, next to a `tessera migrate` Job. Processes migrating one empty
+ * database at once must all succeed, and each migration must be applied exactly once.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { exited, forkTs } from '../support/processes.js';
 import { createKnex, migrateToLatest } from '../../src/database.js';
 
-type Outcome = { ok: true } | { ok: false; error: string };
+type Outcome = { ok: true; applied: string[] } | { ok: false; error: string };
+const ALL = ['001_eventstore', '002_runtime', '003_identity', '004_ticketing'];
 
 let db: TestDatabase;
-beforeAll(async () => {
+beforeEach(async () => {
   db = await createTestDatabase();
 });
-afterAll(async () => {
+afterEach(async () => {
   await db?.drop();
 });
 
@@ -30,35 +31,49 @@ function nextMessage(child: ChildProcess): Promise<unknown> {
   });
 }
 
-it('three processes migrating one empty database at the same moment all succeed', async () => {
-  const children = [0, 1, 2].map(() => forkTs('test/support/migrateProcess.ts', [db.url]));
+/** Starts one child per mode, releases them together, returns their outcomes. */
+async function migrateAtOnce(modes: Array<'library' | 'cli'>): Promise<Outcome[]> {
+  const children = modes.map((mode) => forkTs('test/support/migrateProcess.ts', [db.url, mode]));
   try {
-    // Every child has its connection open before any starts, so the runs really overlap.
     await Promise.all(children.map(nextMessage));
     const outcomes = children.map(nextMessage);
     for (const child of children) child.send('go');
-    expect((await Promise.all(outcomes)) as Outcome[]).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
-
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ name: string }>('SELECT name FROM knex_migrations ORDER BY id');
-      expect(rows.map((r) => r.name)).toEqual(['001_eventstore', '002_runtime', '003_identity', '004_ticketing']);
-    } finally {
-      await client.end();
-    }
+    return (await Promise.all(outcomes)) as Outcome[];
   } finally {
     for (const child of children) child.kill();
     await Promise.all(children.map(exited));
   }
+}
+
+async function recordedMigrations(): Promise<string[]> {
+  const knex = createKnex(db.url, { max: 1 });
+  try {
+    return (await knex('knex_migrations').orderBy('id').select('name')).map((row: { name: string }) => row.name);
+  } finally {
+    await knex.destroy();
+  }
+}
+
+it('three processes migrating one empty database at the same moment all succeed', async () => {
+  const outcomes = await migrateAtOnce(['library', 'library', 'library']);
+  expect(outcomes.map((o) => o.ok)).toEqual([true, true, true]);
+  expect(outcomes.flatMap((o) => (o.ok ? o.applied : [])).sort()).toEqual(ALL);
+  expect(await recordedMigrations()).toEqual(ALL);
+});
+
+it('`tessera migrate` next to booting processes succeeds and reports what it applied', async () => {
+  const outcomes = await migrateAtOnce(['cli', 'library', 'cli']);
+  expect(outcomes.map((o) => (o.ok ? 'ok' : o.error))).toEqual(['ok', 'ok', 'ok']);
+  expect(outcomes.flatMap((o) => (o.ok ? o.applied : [])).sort()).toEqual(ALL);
+  expect(await recordedMigrations()).toEqual(ALL);
 });
 
 it('a knex lock row left set by a run killed mid-way does not block the next start', async () => {
   const knex = createKnex(db.url, { max: 1 });
   try {
-    await migrateToLatest(knex);
+    expect(await migrateToLatest(knex)).toEqual(ALL);
     await knex('knex_migrations_lock').update({ is_locked: 1 });
-    await migrateToLatest(knex);
+    expect(await migrateToLatest(knex)).toEqual([]);
     expect(await knex('knex_migrations_lock').select('is_locked')).toEqual([{ is_locked: 0 }]);
   } finally {
     await knex.destroy();
