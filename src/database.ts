@@ -1,5 +1,9 @@
 import knexFactory, { type Knex } from 'knex';
+import type pg from 'pg';
 import { migrationSource } from '../migrations/index.js';
+
+/** Session advisory lock key serialising migration runs across processes (others: changefeed, live hub). */
+const MIGRATION_LOCK = 7305734215309301n;
 
 export function createKnex(databaseUrl: string, pool: { min?: number; max?: number } = {}): Knex {
   return knexFactory({
@@ -9,6 +13,32 @@ export function createKnex(databaseUrl: string, pool: { min?: number; max?: numb
   });
 }
 
-export async function migrateToLatest(knex: Knex): Promise<void> {
-  await knex.migrate.latest({ migrationSource });
+/** The knex pg dialect's own unpooled connection (what knex uses to cancel queries). */
+interface RawConnections {
+  acquireRawConnection(): Promise<pg.Client>;
+  destroyRawConnection(connection: pg.Client): Promise<void>;
+}
+
+/**
+ * Brings the schema up to date; safe to call from many processes at once (compose and
+ * k8s start api, projector and worker together). knex's own lock does not serialise
+ * them: creating its bookkeeping tables races, and a locked table fails instead of
+ * waiting. So the whole run waits for a session advisory lock held on one connection
+ * outside the pool (the pool may be small, and the lock must not move between
+ * connections). If that process dies its connection closes and the lock goes with it.
+ * Returns the names of the migrations this call applied (none when another got there first).
+ */
+export async function migrateToLatest(knex: Knex): Promise<string[]> {
+  const raw = knex.client as RawConnections;
+  const connection = await raw.acquireRawConnection();
+  try {
+    await connection.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK.toString()]);
+    // Holding the advisory lock, nobody else is migrating: a set knex lock row is the
+    // leftover of a run killed mid-way (a pod evicted), which would block every start.
+    await knex.migrate.forceFreeMigrationsLock({ migrationSource });
+    const [, applied] = (await knex.migrate.latest({ migrationSource })) as [number, string[]];
+    return applied;
+  } finally {
+    await raw.destroyRawConnection(connection);
+  }
 }
