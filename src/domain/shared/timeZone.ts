@@ -22,3 +22,5 @@ export function canonicalTimeZone(timeZone: string): string | undefined {
     return undefined;
   }
 }
+
+export const isValidTimeZone = (timeZone: string): boolean => canonicalTimeZone(timeZone) !== undefined;

@@ -1,5 +1,4 @@
 /** Pure helpers over ISO-8601 strings (never a clock). */
-import { canonicalTimeZone } from '../shared/timeZone.js';
 
 /**
  * The instants Tessera accepts for what it stores and schedules (events, later meetings):
@@ -50,5 +49,5 @@ export const addMinutes = (iso: string, minutes: number): string =>
 /** a ≥ b, as instants (works across offsets). */
 export const isAtOrAfter = (a: string, b: string): boolean => Date.parse(a) >= Date.parse(b);
 
-/** The one time-zone rule (src/domain/shared/timeZone.ts): the zones Node computes with. */
-export const isValidTimeZone = (timeZone: string): boolean => canonicalTimeZone(timeZone) !== undefined;
+/** The one time-zone rule: the zones Node computes with. */
+export { isValidTimeZone } from '../shared/timeZone.js';
