@@ -248,7 +248,7 @@ describe('item 8: metrics labels', () => {
 });
 
 describe('item 12: existence does not leak', () => {
-  it("cancelling someone else's reservation is 404, as reading it is; the organizer still may", async () => {
+  it("cancelling or confirming someone else's reservation is 404, as reading it is; the organizer still may", async () => {
     const organizer = await userApi();
     const holder = await userApi();
     const stranger = await userApi();
@@ -259,6 +259,9 @@ describe('item 12: existence does not leak', () => {
     expect(refused.status).toBe(404);
     expect(refused.body).toMatchObject({ code: 'not-found' });
     expect((await stranger.delete(`/v1/events/${created.id}/reservations/${randomUUID()}`)).body).toEqual(refused.body);
+    const confirm = await stranger.post(`${path}/confirm`, {});
+    expect(confirm.status).toBe(404);
+    expect((await stranger.post(`/v1/events/${created.id}/reservations/${randomUUID()}/confirm`, {})).body).toEqual(confirm.body);
     const cancelled = await organizer.delete(path);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');

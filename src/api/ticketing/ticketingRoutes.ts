@@ -36,6 +36,7 @@ import { HttpError, notFoundHttp } from '../problem.js';
 import { access, route, schemas, type RouteContext, type RouteDefinition } from '../routes.js';
 import { queryInstant } from '../schemas.js';
 import { userStreamName } from '../../domain/identity/index.js';
+import { DomainError, notFound } from '../../domain/shared/errors.js';
 
 export interface TicketingRouteDeps {
   knex: Knex;
@@ -248,7 +249,11 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       access: visible,
       params: reservationParams,
       handler: async (ctx) => {
-        const result = await ticketing.confirm(ctx.params.id, ctx.params.rid, meta(ctx));
+        const result = await ticketing.confirm(ctx.params.id, ctx.params.rid, meta(ctx)).catch((error: unknown) => {
+          // someone else's reservation does not exist for you (as for cancelling and reading)
+          if (error instanceof DomainError && error.code === 'not-reservation-owner') throw notFound('reservation-not-found', 'No such reservation for this event.');
+          throw error;
+        });
         return reservationResult(ctx.params.id, ctx.params.rid, result);
       },
     }),
