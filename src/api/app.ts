@@ -8,6 +8,7 @@ import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
+import { redactingSerializers } from './logRedaction.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { HttpError, problemHandler } from './problem.js';
 import { mountRoutes, type RouteDefinition, type RouteDependencies } from './routes.js';
@@ -34,6 +35,9 @@ const REQUEST_ID = /^[\w.\-:]{1,128}$/;
 export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
+  // '/V1/auth/login' is not '/v1/auth/login': routing agrees with the rate limiter, which
+  // tells auth paths by their exact spelling (set before the first app.use creates the router).
+  app.set('case sensitive routing', true);
   app.set('etag', false); // our ETags are stream revisions, not body hashes
   app.set('trust proxy', trustProxyValue(deps.config.trustProxy));
 
@@ -48,6 +52,7 @@ export function createApp(deps: AppDependencies): Express {
       },
       autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+      serializers: redactingSerializers,
     }),
   );
   app.use(helmet({ contentSecurityPolicy: false })); // Swagger UI needs inline scripts; the API serves JSON
@@ -60,9 +65,11 @@ export function createApp(deps: AppDependencies): Express {
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      const route = (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : req.path);
+      // Only a matched route names the series: anything else (404s, bodies refused before
+      // routing) shares one label, so clients cannot mint series with made-up paths.
+      const route = req.route ? `${req.baseUrl}${req.route.path as string}` : 'unmatched';
       deps.metrics.httpDuration.observe(
-        { method: req.method, route: `${req.baseUrl}${route}`, status: String(res.statusCode) },
+        { method: req.method, route, status: String(res.statusCode) },
         Number(process.hrtime.bigint() - started) / 1e9,
       );
     });
@@ -106,7 +113,7 @@ export function createApp(deps: AppDependencies): Express {
   });
   for (const middleware of deps.beforeRoutes ?? []) app.use(middleware);
 
-  const router = express.Router();
+  const router = express.Router({ caseSensitive: true });
   mountRoutes(router, deps.routes, deps.routeDependencies);
   app.use(router);
 

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
+import { MAX_JSON_DEPTH } from '../json.js';
 import { HttpError, sendProblem, toProblem } from './problem.js';
 
 const REPLAYED_HEADERS = ['content-type', 'etag', 'x-position', 'location'];
@@ -16,12 +17,16 @@ const CLAIM_SECONDS = 60;
 
 const isStored = (status: number) => status < 500 && status !== 409 && status !== 429;
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+/** Key-sorted JSON. Recursion is bounded, so a hostile body is a 400, never a stack overflow. */
+function canonical(value: unknown, depth = 0): string {
+  if (value && typeof value === 'object' && depth >= MAX_JSON_DEPTH) {
+    throw new HttpError(400, 'too-deeply-nested', `The request nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  if (Array.isArray(value)) return `[${value.map((item) => canonical(item, depth + 1)).join(',')}]`;
   if (value && typeof value === 'object') {
     return `{${Object.keys(value)
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k], depth + 1)}`)
       .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';

@@ -1,6 +1,7 @@
 /** Opaque cursors for keyset pagination: base64url JSON of the last item's sort key. */
 import { z, type ZodType } from 'zod';
 import { HttpError } from './problem.js';
+import { bigintString, queryInstant } from './schemas.js';
 
 export function encodeCursor(key: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
@@ -18,11 +19,15 @@ export function decodeCursor<K>(cursor: string | undefined, schema: ZodType<K>):
   throw new HttpError(400, 'invalid-cursor', 'The cursor is not valid');
 }
 
-/** Cursor keys: a timestamp (or start time) plus a uuid tiebreaker, or a join sequence. */
+/**
+ * Cursor keys: a timestamp (or start time) plus a uuid tiebreaker, or a join sequence.
+ * Validated as fully as any input (a client can write a cursor by hand): instants a
+ * query can be bounded by, sequences within bigint.
+ */
 export const cursorKeys = {
-  startsAt: z.object({ s: z.iso.datetime({ offset: true }), id: z.uuid() }),
-  createdAt: z.object({ c: z.iso.datetime({ offset: true }), id: z.uuid() }),
-  sequence: z.object({ seq: z.string().regex(/^\d{1,19}$/) }),
+  startsAt: z.object({ s: queryInstant(), id: z.uuid() }).strict(),
+  createdAt: z.object({ c: queryInstant(), id: z.uuid() }).strict(),
+  sequence: z.object({ seq: bigintString() }).strict(),
 };
 
 /** Given limit+1 rows, returns the page and the cursor for the next one. */

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { ConcurrencyExhaustedError, PreconditionFailedError } from '../commands/errors.js';
 import { DomainError, type DomainErrorKind } from '../domain/shared/errors.js';
+import { redactUrl } from './logRedaction.js';
 
 export interface Problem {
   type: string;
@@ -108,7 +109,7 @@ export function sendProblem(res: Response, mapped: Mapped): void {
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const mapped = toProblem(error);
-    if (mapped.unexpected) logger.error({ err: error, reqId: req.id, url: req.originalUrl }, 'unhandled error');
+    if (mapped.unexpected) logger.error({ err: error, reqId: req.id, url: redactUrl(req.originalUrl) }, 'unhandled error');
     if (res.headersSent) {
       res.end();
       return;

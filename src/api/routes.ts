@@ -6,8 +6,9 @@
  */
 import type { NextFunction, Request, Response, Router } from 'express';
 import { z, type ZodType } from 'zod';
-import { bigintJson, findNul } from '../json.js';
+import { bigintJson, findUnstorableText, MAX_JSON_DEPTH, nestsDeeperThan } from '../json.js';
 import { HttpError, forbiddenHttp, unauthorized } from './problem.js';
+import { bigintString } from './schemas.js';
 
 export interface Principal {
   userId: string;
@@ -128,12 +129,16 @@ async function handle(definition: RouteDefinition, req: Request, res: Response, 
   if (definition.access.kind !== 'public' && !principal) throw unauthorized();
   if (definition.access.kind === 'admin' && !principal!.roles.includes('admin')) throw forbiddenHttp('Administrators only');
 
-  // PostgreSQL cannot store U+0000: such input would fail deep inside a write (a 500) or,
-  // through EventStoreDB, be stored and then stop the projection that reads it. Refused
-  // at the door for every route, as a validation error naming the field.
-  const nulAt = findNul(req.params) ?? findNul(req.query) ?? findNul(req.body);
-  if (nulAt) {
-    const errors = [{ path: nulAt.join('.'), message: 'must not contain the character U+0000', code: 'invalid-characters' }];
+  // Bounded before anything walks the body recursively (zod, idempotency hashing).
+  if (nestsDeeperThan(req.body) || nestsDeeperThan(req.query)) {
+    throw new HttpError(400, 'too-deeply-nested', `The request nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  // PostgreSQL cannot store U+0000 or lone surrogates: such input would fail deep inside a
+  // write (a 500) or, through EventStoreDB, be stored and then stop the projection that
+  // reads it. Refused at the door for every route, as a validation error naming the field.
+  const badTextAt = findUnstorableText(req.params) ?? findUnstorableText(req.query) ?? findUnstorableText(req.body);
+  if (badTextAt) {
+    const errors = [{ path: badTextAt.join('.'), message: 'must not contain U+0000 or unpaired UTF-16 surrogates', code: 'invalid-characters' }];
     throw new HttpError(400, 'validation-failed', 'The request is not valid', {}, { errors });
   }
   const params = definition.params ? definition.params.parse(req.params) : req.params;
@@ -195,16 +200,10 @@ function writeResult(res: Response, result: RouteResult, successStatus = 200): v
   res.type('application/json').send(bigintJson(body));
 }
 
-const MAX_BIGINT = 2n ** 63n - 1n;
-
-/** Common zod pieces for routes. */
+/** Common zod pieces for routes (values of their own: ./schemas.ts). */
 export const schemas = {
   /** A stream revision or store position in a query string: digits, within PostgreSQL's bigint. */
-  revision: z
-    .string()
-    // one check: zod runs every refinement, and BigInt() would throw on non-digits
-    .refine((v) => /^\d{1,19}$/.test(v) && BigInt(v) <= MAX_BIGINT, 'must be a non-negative integer below 2^63')
-    .transform((v) => BigInt(v)),
+  revision: bigintString().transform((v) => BigInt(v)),
   uuidParam: z.object({ id: z.uuid() }),
   pagination: z.object({
     limit: z.coerce.number().int().min(1).max(100).default(20),

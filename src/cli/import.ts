@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { WrongExpectedRevisionError, type EventMetadata, type EventStore, type ExpectedRevision } from '../eventstore/eventStore.js';
-import { findNul } from '../json.js';
+import { findUnstorableText, MAX_JSON_DEPTH, nestsDeeperThan } from '../json.js';
 import type { CliContext } from './context.js';
 import { CliError, usageError } from './output.js';
 
@@ -49,8 +49,11 @@ export function parseLine(text: string, line: number): ImportEvent {
     throw new LineError(line, 'not valid JSON');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new LineError(line, 'expected a JSON object');
-  const nulAt = findNul(value);
-  if (nulAt) throw new LineError(line, `${nulAt.join('.')} holds the character U+0000, which PostgreSQL cannot store`);
+  if (nestsDeeperThan(value)) throw new LineError(line, `nests deeper than ${MAX_JSON_DEPTH} levels`);
+  const badTextAt = findUnstorableText(value);
+  if (badTextAt) {
+    throw new LineError(line, `${badTextAt.join('.')} holds U+0000 or an unpaired UTF-16 surrogate, which PostgreSQL cannot store`);
+  }
   const o = value as Record<string, unknown>;
   const str = (key: string) => {
     const v = o[key];

@@ -6,7 +6,9 @@
  * validation and the handlers. The answer is never a 5xx, and every refusal is
  * problem+json (DESIGN §8). A route added later is fuzzed without touching this file.
  * It found the two refusals that were not problems: a 500 on U+0000 in any text (PostgreSQL
- * cannot store it) and Node's bare 431 on an oversized URL.
+ * cannot store it) and Node's bare 431 on an oversized URL. Issue 8 added years 0000/10000,
+ * lone surrogates, deep nesting and case-changed paths; on the code before it, the first
+ * failure was a 500 for a 40,000-deep body on POST /V1/… with an Idempotency-Key.
  */
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
@@ -57,7 +59,17 @@ const oddString = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.constantFrom('', ' ', '0', '-1', '1e309', 'NaN', 'null', 'true', '2026-02-30T25:00:00Z', 'x'.repeat(5000), '../..', '%', '\u0000', '\ud800'),
+  // issue 8: instants PostgreSQL cannot hold, lone surrogates (only bodies carry them: URLs are UTF-8)
+  fc.constantFrom('0000-01-01T00:00:00Z', '10000-01-01T00:00:00Z', '+010000-01-01T00:00:00Z', '2200-01-01T00:00:00Z', '2030-01-01T00:00:00', 'T\ud800x', '\udfff', 'a\udc00\ud800b'),
 );
+/** Objects and arrays nested 30–60 levels deep (around the 32-level limit). */
+const deepValue: fc.Arbitrary<unknown> = fc
+  .tuple(fc.integer({ min: 30, max: 60 }), fc.boolean())
+  .map(([depth, arrays]) => {
+    let value: unknown = 'leaf';
+    for (let i = 0; i < depth; i++) value = arrays ? [value] : { a: value };
+    return value;
+  });
 const oddValue: fc.Arbitrary<unknown> = fc.oneof(
   oddString,
   fc.integer(),
@@ -112,6 +124,8 @@ function validBody(route: RouteDefinition): Record<string, unknown> | undefined 
 const edgeValue: fc.Arbitrary<unknown> = fc.oneof(
   oddValue,
   fc.constantFrom(0, -1, 1, 3, 2 ** 31, 2 ** 53, 0.5, '', 'UTC', 'Etc/GMT+14', 'America/St_Johns', '1970-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '2026-03-29T02:30:00+01:00'),
+  fc.constantFrom('0000-01-01T00:00:00Z', '10000-01-01T00:00:00Z', 'US/Pacific-New', 'europe/berlin', 'ABC', 'JPY', 'T\ud800x'),
+  deepValue,
   fc.constant(undefined),
 );
 
@@ -131,6 +145,8 @@ function bodyFor(route: RouteDefinition): fc.Arbitrary<string> {
     shaped.map((b) => JSON.stringify(b)),
     fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
     fc.constantFrom('{', '{"a":', '[1,2', 'null', '"x"', '', '\u0000'),
+    // 40,000 levels deep (the stack overflow in idempotency hashing), within the body limit
+    fc.constantFrom(`${'['.repeat(40_000)}${']'.repeat(40_000)}`, `{"title":"T\\ud800x"}`),
   );
 }
 
@@ -143,14 +159,18 @@ function queryFor(route: RouteDefinition): fc.Arbitrary<string> {
 
 function pathFor(route: RouteDefinition): fc.Arbitrary<string> {
   const names = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
-  if (names.length === 0) return fc.constant(route.path);
-  return fc.tuple(...names.map((n) => paramValue(n))).map((values) => {
-    let path = route.path;
-    names.forEach((name, i) => {
-      path = path.replace(`:${name}`, encode(values[i]!));
-    });
-    return path;
-  });
+  const filled =
+    names.length === 0
+      ? fc.constant(route.path)
+      : fc.tuple(...names.map((n) => paramValue(n))).map((values) => {
+          let path = route.path;
+          names.forEach((name, i) => {
+            path = path.replace(`:${name}`, encode(values[i]!));
+          });
+          return path;
+        });
+  // issue 8: another spelling of the route ('/V1/…', '/v1/Events') is another path (404), never a bypass
+  return fc.tuple(filled, fc.nat({ max: 9 })).map(([path, n]) => (n === 0 ? path.replace(/[a-z]/, (c) => c.toUpperCase()) : n === 1 ? path.toUpperCase() : path));
 }
 
 /** The fixture's own ids in the path, no query, the valid body (or none). */

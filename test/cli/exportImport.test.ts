@@ -151,7 +151,14 @@ describe('tessera export | import', () => {
       writeFileSync(nul, `${all[0]}\n${JSON.stringify({ ...JSON.parse(all[1]!), data: { title: 'a\u0000b' } })}\n`);
       const refused = await runCli(['import', nul], env);
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toBe('error: line 2: data.title holds the character U+0000, which PostgreSQL cannot store\n');
+      expect(refused.stderr).toBe('error: line 2: data.title holds U+0000 or an unpaired UTF-16 surrogate, which PostgreSQL cannot store\n');
+      expect((await runCli(['export'], env)).stderr).toContain('exported 0 events (the store is empty)');
+
+      const surrogate = path.join(dir, 'surrogate.ndjson');
+      writeFileSync(surrogate, `${all[0]}\n${JSON.stringify({ ...JSON.parse(all[1]!), data: { venue: 'x\ud800' } })}\n`);
+      const unpaired = await runCli(['import', surrogate], env);
+      expect(unpaired.code).toBe(1);
+      expect(unpaired.stderr).toBe('error: line 2: data.venue holds U+0000 or an unpaired UTF-16 surrogate, which PostgreSQL cannot store\n');
       expect((await runCli(['export'], env)).stderr).toContain('exported 0 events (the store is empty)');
 
       const missing = await runCli(['import', path.join(dir, 'nope.ndjson')], env);

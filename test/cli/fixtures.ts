@@ -36,11 +36,14 @@ const ok = <T extends { status: number; body: unknown }>(res: T, status = 200): 
 
 export async function seed(app: TestApp): Promise<Seeded> {
   const anonymous = client(app.url);
+  const registered: string[] = [];
   for (const name of ['Ada', 'Grace']) {
-    ok(await anonymous.post('/v1/auth/register', { email: `${name.toLowerCase()}-${randomUUID()}@example.com`, password: 'correct horse battery', name }), 201);
+    const res = ok(await anonymous.post('/v1/auth/register', { email: `${name.toLowerCase()}-${randomUUID()}@example.com`, password: 'correct horse battery', name }), 201);
+    registered.push(res.body.user.id);
   }
   const organizer = await person(app);
-  const [alice, bob, dave, viewer] = await Promise.all([person(app), person(app), person(app), person(app)]);
+  const [alice, bob, dave] = await Promise.all([person(app), person(app), person(app)]);
+  const viewer = { id: registered[1]! }; // a collaborator must be a user who exists
 
   const { body: event } = ok(
     await organizer.api.post('/v1/events', {

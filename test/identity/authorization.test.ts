@@ -189,7 +189,7 @@ const MATRIX: Record<string, Fixture> = {
     const { rid } = await reserve(w, e, w.buyer);
     return {
       ok: { as: w.buyer, path: `/v1/events/${e.id}/reservations/${rid}/confirm`, body: {} },
-      denied: [{ as: w.outsider, status: 403 }],
+      denied: [{ as: w.outsider, status: 404 }], // someone else's reservation does not exist for you (issue 8)
     };
   },
   'DELETE /v1/events/:id/reservations/:rid': async (w) => {
@@ -197,7 +197,7 @@ const MATRIX: Record<string, Fixture> = {
     const { rid } = await reserve(w, e, w.buyer);
     return {
       ok: { as: w.buyer, path: `/v1/events/${e.id}/reservations/${rid}` },
-      denied: [{ as: w.outsider, status: 403 }],
+      denied: [{ as: w.outsider, status: 404 }], // someone else's reservation does not exist for you (issue 8)
     };
   },
   'GET /v1/me/reservations': async (w) => ({ ok: { as: w.buyer, path: '/v1/me/reservations' } }),

@@ -8,6 +8,7 @@
  */
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { PasswordHasher } from '../../commands/identity/ports.js';
+import { isStorableText } from '../../json.js';
 
 export interface ScryptCost {
   /** log2 of N, the CPU/memory cost. */
@@ -36,6 +37,9 @@ export class ScryptPasswords implements PasswordHasher {
   constructor(private readonly cost: ScryptCost = DEFAULT_SCRYPT_COST) {}
 
   async hash(password: string): Promise<string> {
+    // Lone surrogates all encode to U+FFFD: 12 × U+D800 and 12 × U+DFFF would share a hash.
+    // The boundary refuses them (src/api/routes.ts); reaching here with one is a bug.
+    if (!isStorableText(password)) throw new Error('refusing to hash a password that is not well-formed text');
     const salt = randomBytes(SALT_LENGTH);
     const key = await scrypt(password, salt, this.cost, KEY_LENGTH);
     return `scrypt$${this.cost.logN}$${this.cost.r}$${this.cost.p}$${salt.toString('base64')}$${key.toString('base64')}`;
@@ -43,7 +47,7 @@ export class ScryptPasswords implements PasswordHasher {
 
   async verify(password: string, hash: string): Promise<boolean> {
     const match = FORMAT.exec(hash);
-    if (!match) return false;
+    if (!match || !isStorableText(password)) return false;
     const cost = { logN: Number(match[1]), r: Number(match[2]), p: Number(match[3]) };
     // Refuse costs we would never have written (a tampered hash must not become a DoS).
     if (cost.logN < 10 || cost.logN > 20 || cost.r < 1 || cost.r > 32 || cost.p < 1 || cost.p > 16) return false;

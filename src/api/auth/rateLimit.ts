@@ -62,11 +62,14 @@ export function createRateLimit(opts: RateLimitOptions): RequestHandler {
 
   return (req, res, next) => {
     void (async () => {
-      if (!req.path.startsWith('/v1/')) return next();
+      // Routing is case-sensitive ('/V1/…' is a 404); the limiter still reads paths
+      // case-insensitively, so no spelling ever skips its bucket.
+      const path = req.path.toLowerCase();
+      if (!path.startsWith('/v1/')) return next();
       const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
       let bucket: Limit;
       let key: string;
-      if (req.path.startsWith('/v1/auth/')) {
+      if (path.startsWith('/v1/auth/')) {
         bucket = auth;
         key = `ip:${ip}`;
       } else {

@@ -5,6 +5,7 @@ import {
   currentPrice,
   explainWaitlist,
   quotePrice,
+  roleOf,
   seatsForSale,
   ticketedEventStreamName,
   waitlistLength,
@@ -34,6 +35,9 @@ import { resourceRolesOf, type ResourceAccess } from '../access.js';
 import { cursorKeys, decodeCursor, page } from '../pagination.js';
 import { HttpError, notFoundHttp } from '../problem.js';
 import { access, route, schemas, type RouteContext, type RouteDefinition } from '../routes.js';
+import { queryInstant } from '../schemas.js';
+import { userStreamName } from '../../domain/identity/index.js';
+import { DomainError, notFound } from '../../domain/shared/errors.js';
 
 export interface TicketingRouteDeps {
   knex: Knex;
@@ -49,6 +53,12 @@ const collaboratorParams = z.object({ id: z.uuid(), userId: z.string().min(1).ma
 const readsTicketing = [TICKETING_PROJECTION];
 
 const isAdmin = (ctx: RouteContext<unknown, unknown, unknown>) => ctx.principal?.roles.includes('admin') ?? false;
+
+/** Organizer, co-organizer or admin, on the fresh state (as the decider decides). */
+function canManageEvent(state: TicketedEventState, ctx: RouteContext<unknown, unknown, unknown>): boolean {
+  const role = roleOf(state, ctx.principal!.userId);
+  return isAdmin(ctx) || role === 'organizer' || role === 'co-organizer';
+}
 
 function meta(ctx: RouteContext<unknown, unknown, unknown>): RequestMeta {
   return {
@@ -156,8 +166,8 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       readsProjections: readsTicketing,
       query: schemas.pagination.extend({
         status: z.enum(['draft', 'published', 'cancelled']).optional(),
-        from: z.iso.datetime({ offset: true }).optional(),
-        to: z.iso.datetime({ offset: true }).optional(),
+        from: queryInstant().optional(),
+        to: queryInstant().optional(),
         q: z.string().max(200).optional(),
         organizerId: z.string().max(100).optional(),
       }),
@@ -248,7 +258,11 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       access: visible,
       params: reservationParams,
       handler: async (ctx) => {
-        const result = await ticketing.confirm(ctx.params.id, ctx.params.rid, meta(ctx));
+        const result = await ticketing.confirm(ctx.params.id, ctx.params.rid, meta(ctx)).catch((error: unknown) => {
+          // someone else's reservation does not exist for you (as for cancelling and reading)
+          if (error instanceof DomainError && error.code === 'not-reservation-owner') throw notFound('reservation-not-found', 'No such reservation for this event.');
+          throw error;
+        });
         return reservationResult(ctx.params.id, ctx.params.rid, result);
       },
     }),
@@ -262,8 +276,10 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       handler: async (ctx) => {
         const { state } = await ticketing.load(ctx.params.id);
         const reservation = state.reservations.get(ctx.params.rid);
-        if (!reservation) throw notFoundHttp('Reservation');
-        const byRole = reservation.userId === ctx.principal!.userId ? 'holder' : 'organizer';
+        const isHolder = reservation?.userId === ctx.principal!.userId;
+        // Someone else's reservation does not exist for you unless you run the event (as for reads).
+        if (!reservation || (!isHolder && !canManageEvent(state, ctx))) throw notFoundHttp('Reservation');
+        const byRole = isHolder ? 'holder' : 'organizer';
         const reason = typeof ctx.req.query.reason === 'string' ? ctx.req.query.reason.slice(0, 1000) : undefined;
         const result = await ticketing.cancelReservation(ctx.params.id, ctx.params.rid, byRole, reason, meta(ctx));
         return reservationResult(ctx.params.id, ctx.params.rid, result);
@@ -444,7 +460,12 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       params: eventParams,
       body: collaboratorInput,
       successStatus: 201,
-      handler: async (ctx) => eventResult(await ticketing.addCollaborator(ctx.params.id, ctx.body.userId, ctx.body.role, meta(ctx)), ctx.now),
+      handler: async (ctx) => {
+        // the user stream, not the users read model: a just-registered user exists already
+        const [registered] = await deps.store.readStream(userStreamName(ctx.body.userId), { maxCount: 1 });
+        if (!registered) throw new HttpError(404, 'user-not-found', 'No user with this id');
+        return eventResult(await ticketing.addCollaborator(ctx.params.id, ctx.body.userId, ctx.body.role, meta(ctx)), ctx.now);
+      },
     }),
     route({
       method: 'delete',

@@ -1,14 +1,17 @@
-/** zod schemas for ticketing command input (HTTP bodies). Strict: unknown fields are rejected. */
-import { IANAZone } from 'luxon';
+/**
+ * zod schemas for ticketing command input (HTTP bodies). Strict: unknown fields are rejected.
+ * Instants, zones and currencies use the shared boundary rules (src/api/schemas.ts, a leaf
+ * module over zod and the domain), so ticketing accepts exactly what the decider does.
+ */
 import { z } from 'zod';
+import { currency, instant, timeZone } from '../../api/schemas.js';
 
-export const ianaTimezone = z.string().max(64).refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone such as Europe/Berlin');
-const isoDateTime = z.iso.datetime({ offset: true });
+const isoDateTime = instant();
 const minorUnits = z.number().int().min(0).max(1_000_000_000);
 
 const pricing = z
   .object({
-    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'),
+    currency: currency(),
     basePrice: minorUnits,
     demandTiers: z
       .array(z.object({ minSoldRatio: z.number().min(0).max(1), multiplier: z.number().positive().max(100) }).strict())
@@ -33,7 +36,7 @@ export const createEventInput = z
     venue: z.string().max(500).optional(),
     startsAt: isoDateTime,
     endsAt: isoDateTime,
-    timezone: ianaTimezone,
+    timezone: timeZone(),
     capacity: z.number().int().min(1).max(10_000_000),
     maxPerReservation: z.number().int().min(1).max(1000).optional(),
     holdMinutes: z.number().int().min(0).max(10_080).optional(),
@@ -50,7 +53,7 @@ export const changeEventInput = z
     venue: z.string().max(500).optional(),
     startsAt: isoDateTime.optional(),
     endsAt: isoDateTime.optional(),
-    timezone: ianaTimezone.optional(),
+    timezone: timeZone().optional(),
     capacity: z.number().int().min(1).max(10_000_000).optional(),
     maxPerReservation: z.number().int().min(1).max(1000).optional(),
     holdMinutes: z.number().int().min(0).max(10_080).optional(),

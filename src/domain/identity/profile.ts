@@ -18,23 +18,5 @@ export function isValidName(name: string): boolean {
 }
 
 export const DEFAULT_TIMEZONE = 'UTC';
-// Region/City style names and the few single-word zones (UTC, GMT, EST5EDT, …); no raw offsets.
-const IANA_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+){0,2}$/;
-
-/**
- * `timeZone` with its canonical spelling ('europe/berlin' → 'Europe/Berlin'), or
- * undefined when it is not an IANA time zone. Aliases are kept as given (Intl would
- * turn 'Asia/Kolkata' into 'Asia/Calcutta'). Uses the runtime's tz database (Intl),
- * which is computation, not I/O.
- */
-export function canonicalTimeZone(timeZone: string): string | undefined {
-  if (timeZone.length > 64 || !IANA_NAME.test(timeZone)) return undefined;
-  try {
-    const resolved = new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
-    return resolved.toLowerCase() === timeZone.toLowerCase() ? resolved : timeZone;
-  } catch {
-    return undefined;
-  }
-}
-
-export const isValidTimeZone = (timeZone: string): boolean => canonicalTimeZone(timeZone) !== undefined;
+// The one time-zone rule, shared with ticketing and scheduling.
+export { canonicalTimeZone, isValidTimeZone } from '../shared/timeZone.js';

@@ -25,7 +25,8 @@ import {
   type Reservation,
   type TicketedEventState,
 } from './state.js';
-import { addMinutes, isAtOrAfter, isIsoDateTime, isValidTimeZone, toUtcIso } from './time.js';
+import { isIsoCurrency } from '../shared/currency.js';
+import { addMinutes, instantProblem, isAtOrAfter, isValidTimeZone, toUtcIso } from './time.js';
 import { planPromotions, seatsForSale } from './waitlist.js';
 
 /**
@@ -301,7 +302,8 @@ function validateDetails(details: TicketedEventDetails): TicketedEventDetails {
     ['startsAt', details.startsAt],
     ['endsAt', details.endsAt],
   ] as const) {
-    if (!isIsoDateTime(value)) throw invalid('invalid-time', `${field} must be an ISO-8601 date-time with an offset.`);
+    const problem = instantProblem(value);
+    if (problem) throw invalid('invalid-time', `${field} ${problem}.`);
   }
   const startsAt = toUtcIso(details.startsAt);
   const endsAt = toUtcIso(details.endsAt);
@@ -325,7 +327,7 @@ const MAX_HOLD_MINUTES = 7 * 24 * 60;
 
 function validatePricing(pricing: Pricing): Pricing {
   const fail = (why: string) => invalid('invalid-pricing', why);
-  if (!/^[A-Z]{3}$/.test(pricing.currency)) throw fail('currency must be an ISO 4217 code such as "EUR".');
+  if (!isIsoCurrency(pricing.currency)) throw fail('currency must be an ISO 4217 code such as "EUR".');
   if (!Number.isSafeInteger(pricing.basePrice) || pricing.basePrice < 0) {
     throw fail('basePrice must be a non-negative integer in minor units.');
   }
@@ -335,7 +337,8 @@ function validatePricing(pricing: Pricing): Pricing {
   }
   if (pricing.earlyBird !== undefined) {
     const { until, multiplier } = pricing.earlyBird;
-    if (!isIsoDateTime(until)) throw fail('earlyBird.until must be an ISO-8601 date-time with an offset.');
+    const problem = instantProblem(until);
+    if (problem) throw fail(`earlyBird.until ${problem}.`);
     if (!isPositiveFinite(multiplier)) throw fail('The early-bird multiplier must be positive.');
     return { ...pricing, earlyBird: { until: toUtcIso(until), multiplier } };
   }

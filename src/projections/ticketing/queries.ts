@@ -1,5 +1,6 @@
 /** Queries over the ticketing read model (schema rm_ticketing). */
 import type { Knex } from 'knex';
+import { DateTime } from 'luxon';
 import { projectionSchema } from '../projection.js';
 import { TICKETING_PROJECTION } from './ticketingProjection.js';
 import type { EventRow, ReservationRow, WaitlistRow } from './rows.js';
@@ -92,12 +93,13 @@ export async function eventAnalytics(db: Knex, event: EventRow) {
       .where({ event_id: event.id })
       .groupBy('status')
       .select<Array<{ status: string; count: string }>>('status', db.raw('count(*) AS count')),
+    // Quarter hours in UTC (zone-free), turned into local days in Node: PostgreSQL's zone
+    // list is not the one the rest of the code computes with, and every offset is whole quarters.
     db(t('reservations'))
       .where({ event_id: event.id })
       .groupByRaw('1')
-      .orderByRaw('1')
-      .select<Array<{ day: string; reservations: string; seats: string }>>(
-        db.raw(`to_char(created_at AT TIME ZONE ?, 'YYYY-MM-DD') AS day`, [event.timezone]),
+      .select<QuarterCount[]>(
+        db.raw('floor(extract(epoch FROM created_at) / 900)::bigint AS quarter'),
         db.raw('count(*) AS reservations'),
         db.raw('sum(quantity) AS seats'),
       ),
@@ -127,8 +129,29 @@ export async function eventAnalytics(db: Knex, event: EventRow) {
       left: wl('left'),
       conversion: joined > 0 ? wl('promoted') / joined : 0,
     },
-    reservationsPerDay: perDay.map((d) => ({ day: d.day, reservations: Number(d.reservations), seats: Number(d.seats) })),
+    reservationsPerDay: localDays(perDay, event.timezone),
   };
+}
+
+interface QuarterCount {
+  quarter: string;
+  reservations: string;
+  seats: string;
+}
+
+/** Sums quarter-hour counts into the event's local calendar days, in day order. */
+function localDays(quarters: QuarterCount[], timeZone: string): Array<{ day: string; reservations: number; seats: number }> {
+  const days = new Map<string, { day: string; reservations: number; seats: number }>();
+  for (const q of quarters) {
+    const millis = Number(q.quarter) * 900_000;
+    // a zone this runtime no longer knows (only events older than the zone check): UTC days
+    const day = DateTime.fromMillis(millis, { zone: timeZone }).toISODate() ?? new Date(millis).toISOString().slice(0, 10);
+    const sum = days.get(day) ?? { day, reservations: 0, seats: 0 };
+    sum.reservations += Number(q.reservations);
+    sum.seats += Number(q.seats);
+    days.set(day, sum);
+  }
+  return [...days.values()].sort((a, b) => a.day.localeCompare(b.day));
 }
 
 export async function analyticsOverview(db: Knex) {
