@@ -54,7 +54,7 @@ function meta(ctx: RouteContext<unknown, unknown, unknown>): RequestMeta {
     actor: { userId: ctx.principal!.userId, isAdmin: isAdmin(ctx) },
     correlationId: ctx.correlationId,
     now: ctx.now,
-    ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
+    ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey, idempotencyKeyIsNew: ctx.idempotencyKeyIsNew } : {}),
     ...(ctx.ifMatch !== undefined ? { expectedRevision: ctx.ifMatch } : {}),
   };
 }
