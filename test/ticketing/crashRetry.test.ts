@@ -170,10 +170,15 @@ describe('a keyed write whose process died after its append committed', () => {
     const leaveKey = `leave-${randomUUID()}`;
     const left = await crashDuringAppend(stream, leaveKey, (url) => carol.on(url).delete(`/v1/events/${eventId}/waitlist/me`, keyed(leaveKey)));
     expect(left.map((e) => e.type)).toEqual(['WaitlistLeft']);
+    // Carol, not knowing, joins again before retrying the leave.
+    const rejoined = await carol.on(app.url).post(`/v1/events/${eventId}/waitlist`, { quantity: 1 }, keyed(`rejoin-${randomUUID()}`));
+    expect(rejoined.status, JSON.stringify(rejoined.body)).toBe(201);
     const leaveRetry = await carol.on(app.url).delete(`/v1/events/${eventId}/waitlist/me`, keyed(leaveKey));
     expectAnswered(leaveRetry, 200);
     expect(leaveRetry.body).toMatchObject({ entryId, status: 'left' });
     expect(await eventsWithKey(stream, leaveKey)).toHaveLength(1);
+    // The retry left nothing else: the new entry still waits.
+    expect((await carol.on(app.url).get(`/v1/events/${eventId}/waitlist/me`)).body).toMatchObject({ entryId: rejoined.body.entryId, status: 'waiting' });
   });
 
   it('confirm a held reservation: the retry answers the confirmed reservation', async () => {

@@ -332,7 +332,10 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
         const entry = latestEntryOf(state, ctx.principal!.userId);
         if (!entry) throw notFoundHttp('Waiting-list entry');
         const result = await ticketing.leaveWaitlist(ctx.params.id, entry.entryId, meta(ctx));
-        return commandResult(entryFromState(result.state, result.state.waitlist.get(entry.entryId)!), result);
+        // A retry answered from its earlier write (the user may have joined again since) names the entry that write left.
+        const left = result.events.find((e) => e.type === 'WaitlistLeft');
+        const leftId = left?.type === 'WaitlistLeft' ? left.data.entryId : entry.entryId;
+        return commandResult(entryFromState(result.state, result.state.waitlist.get(leftId)!), result);
       },
     }),
     route({
