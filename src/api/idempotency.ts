@@ -70,6 +70,10 @@ export class IdempotencyStore {
       } finally {
         await db.query(`SELECT pg_advisory_unlock(${LOCK})`, [lockName]).catch(() => (reusable = false));
       }
+    } catch (error) {
+      // Anything but our own answers may mean the connection is broken: do not pool it again.
+      if (!(error instanceof HttpError)) reusable = false;
+      throw error;
     } finally {
       db.off('error', ignore);
       db.release(reusable ? undefined : true);
