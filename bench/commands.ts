@@ -32,6 +32,10 @@ export function countingStore(store: EventStore): { store: EventStore; counts: {
       counts.reads++;
       return store.readStream(stream, opts);
     },
+    readEventById: (stream, id) => {
+      counts.reads++;
+      return store.readEventById(stream, id);
+    },
     readAll: (opts) => store.readAll(opts),
     subscribeToAll: (opts) => store.subscribeToAll(opts),
     headPosition: () => store.headPosition(),

@@ -6,6 +6,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
+import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import { createApp } from './api/app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -22,7 +23,7 @@ import { BullmqJobs } from './jobs/bullmqQueue.js';
 import { InProcessJobs } from './jobs/inProcessQueue.js';
 import type { JobQueue, JobRunner } from './jobs/jobs.js';
 import { startSweeper, ticketingJobHandlers, ticketingReactor } from './jobs/ticketingJobs.js';
-import { IdempotencyStore } from './api/idempotency.js';
+import { purgeExpiredIdempotencyKeys } from './api/idempotency.js';
 import { RefreshTokenStore } from './api/auth/refreshTokens.js';
 import { pruneChangefeed } from './projections/changefeed.js';
 import { allProjections } from './projections/index.js';
@@ -117,7 +118,6 @@ export async function startTessera(config: Config, logger: Logger = createLogger
     cleanups.push(async () => stopGauges());
 
     if (config.roles.includes('worker')) {
-      const idempotency = new IdempotencyStore(knex);
       jobs.start(
         ticketingJobHandlers({
           ticketing,
@@ -127,7 +127,7 @@ export async function startTessera(config: Config, logger: Logger = createLogger
           now: clock,
           housekeeping: async () => {
             await pruneChangefeed(knex);
-            await idempotency.purgeExpired();
+            await purgeExpiredIdempotencyKeys(knex);
             await new RefreshTokenStore(knex, config.jwt.refreshTokenTtlDays).purgeExpired(clock());
           },
         }),
@@ -154,12 +154,16 @@ export async function startTessera(config: Config, logger: Logger = createLogger
         await redis.connect();
         rateLimitRedis = redis;
       }
+      // Idempotency-Key claims are advisory locks on connections of their own (closed after the server).
+      const idempotencyClaims = new pg.Pool({ connectionString: databaseUrl, max: 20, connectionTimeoutMillis: 5000, application_name: 'tessera-idempotency' });
+      idempotencyClaims.on('error', (error) => logger.warn({ err: error }, 'idempotency claim connection error'));
+      cleanups.push(() => idempotencyClaims.end());
       const app = createApp({
         config,
         logger,
         metrics,
         routes,
-        routeDependencies: buildRouteDependencies(parts),
+        routeDependencies: buildRouteDependencies({ ...parts, idempotencyClaims }),
         beforeRoutes: [
           createRateLimit({
             ...config.rateLimits,

@@ -3,19 +3,36 @@
  * first response with `Idempotent-Replayed: true`; a different body → 422; a duplicate
  * while the first is still running → 409. Stored in PostgreSQL, kept at least 24 h.
  * Like pretix, 409/429/5xx answers are not stored, so a retry runs again.
+ *
+ * The in-flight claim is a session-level advisory lock held on a connection of its own
+ * for the request's duration: it dies with the process (or its connection), so the
+ * retry of a request whose process was killed proceeds at once instead of waiting for a
+ * timeout. A claim row without a stored answer marks an attempt that may have written;
+ * its retry is told so (`keyIsNew: false`) and the command runtime then answers from
+ * the committed events, if there are any, instead of deciding again.
  */
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import { MAX_JSON_DEPTH } from '../json.js';
+import type pg from 'pg';
 import { HttpError, sendProblem, toProblem } from './problem.js';
 
 const REPLAYED_HEADERS = ['content-type', 'etag', 'x-position', 'location'];
 const RETENTION_HOURS = 24;
-/** A claim whose process died is taken over after this long. */
-const CLAIM_SECONDS = 60;
+const LOCK = 'hashtextextended($1, 0)';
 
 const isStored = (status: number) => status < 500 && status !== 409 && status !== 429;
+const inFlight = () =>
+  new HttpError(409, 'idempotency-key-in-flight', 'A request with this Idempotency-Key is being processed; retry shortly', { 'Retry-After': '1' });
+
+interface KeyRow {
+  request_hash: string;
+  status_code: number | null;
+  response_headers: Record<string, string> | null;
+  response_body: string | null;
+  expired: boolean;
+}
 
 /** Key-sorted JSON. Recursion is bounded, so a hostile body is a 400, never a stack overflow. */
 function canonical(value: unknown, depth = 0): string {
@@ -33,27 +50,68 @@ function canonical(value: unknown, depth = 0): string {
 }
 
 export class IdempotencyStore {
-  constructor(private readonly knex: Knex) {}
+  /** `claims`: the pool whose connections carry the in-flight locks (one per keyed request in flight). */
+  constructor(private readonly claims: pg.Pool) {}
 
-  async run(args: { scope: string; key: string; req: Request; res: Response }, execute: () => Promise<void>): Promise<void> {
-    const { scope, key, req, res } = args;
+  async run(
+    args: { scope: string; key: string; req: Request; res: Response },
+    execute: (attempt: { keyIsNew: boolean }) => Promise<void>,
+  ): Promise<void> {
+    const { scope, key, req } = args;
     const requestHash = createHash('sha256')
       .update(`${req.method} ${req.baseUrl}${req.path}\n${canonical(req.body ?? null)}`)
       .digest('hex');
+    const lockName = `idempotency\n${scope}\n${key}`;
+    const db = await this.claims.connect();
+    // If this connection is lost mid-request its lock is gone too; that must not crash the process.
+    const ignore = () => undefined;
+    db.on('error', ignore);
+    let reusable = true;
+    try {
+      const { rows } = await db.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${LOCK}) AS ok`, [lockName]);
+      if (!rows[0]?.ok) throw inFlight();
+      try {
+        await this.claimed(db, { ...args, requestHash }, execute);
+      } finally {
+        await db.query(`SELECT pg_advisory_unlock(${LOCK})`, [lockName]).catch(() => (reusable = false));
+      }
+    } catch (error) {
+      // Anything but our own answers may mean the connection is broken: do not pool it again.
+      if (!(error instanceof HttpError)) reusable = false;
+      throw error;
+    } finally {
+      db.off('error', ignore);
+      db.release(reusable ? undefined : true);
+    }
+  }
 
-    const claimed = await this.knex.raw<{ rows: unknown[] }>(
-      `INSERT INTO idempotency_keys (scope, key, request_hash, locked_until)
-       VALUES (?, ?, ?, now() + make_interval(secs => ?))
-       ON CONFLICT (scope, key) DO UPDATE
-         SET request_hash = EXCLUDED.request_hash, locked_until = EXCLUDED.locked_until, created_at = now(),
-             status_code = NULL, response_headers = NULL, response_body = NULL
-       WHERE idempotency_keys.created_at < now() - make_interval(hours => ?)
-          OR (idempotency_keys.status_code IS NULL AND idempotency_keys.locked_until < now()
-              AND idempotency_keys.request_hash = EXCLUDED.request_hash)
-       RETURNING key`,
-      [scope, key, requestHash, CLAIM_SECONDS, RETENTION_HOURS],
+  private async claimed(
+    db: pg.PoolClient,
+    args: { scope: string; key: string; requestHash: string; res: Response },
+    execute: (attempt: { keyIsNew: boolean }) => Promise<void>,
+  ): Promise<void> {
+    const { scope, key, requestHash, res } = args;
+    const { rows } = await db.query<KeyRow>(
+      `SELECT request_hash, status_code, response_headers, response_body, created_at < now() - make_interval(hours => $3) AS expired
+         FROM idempotency_keys WHERE scope = $1 AND key = $2`,
+      [scope, key, RETENTION_HOURS],
     );
-    if (claimed.rows.length === 0) return this.replay(scope, key, requestHash, res);
+    const row = rows[0] && !rows[0].expired ? rows[0] : undefined;
+    if (row && row.request_hash !== requestHash) {
+      throw new HttpError(422, 'idempotency-key-reused', 'This Idempotency-Key was used with a different request');
+    }
+    if (row && row.status_code !== null) return replay(row, res);
+    // No row (or one past retention): this is the first attempt. A row without an answer:
+    // an earlier attempt died or failed, and may have written before it did.
+    const keyIsNew = row === undefined;
+    if (keyIsNew) {
+      await db.query(
+        `INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)
+         ON CONFLICT (scope, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, created_at = now(),
+           status_code = NULL, response_headers = NULL, response_body = NULL, locked_until = NULL`,
+        [scope, key, requestHash],
+      );
+    }
 
     let captured: string | undefined;
     const send = res.send.bind(res);
@@ -61,56 +119,49 @@ export class IdempotencyStore {
       captured = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body);
       return send(body);
     };
+    // Not stored: a decided refusal on a new key frees the key; anything else keeps the row
+    // as the mark of an attempt that may have written (best effort: the database may be gone).
+    const unstored = async (decided: boolean) => {
+      if (keyIsNew && decided) await db.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status_code IS NULL', [scope, key]).catch(() => undefined);
+    };
     try {
-      await execute();
+      await execute({ keyIsNew });
     } catch (error) {
       const mapped = toProblem(error);
       if (mapped.unexpected || !isStored(mapped.problem.status)) {
-        await this.release(scope, key);
+        await unstored(!mapped.unexpected && mapped.problem.status < 500);
         throw error;
       }
       sendProblem(res, mapped);
     } finally {
       res.send = send;
     }
-    if (!isStored(res.statusCode)) {
-      await this.release(scope, key);
-      return;
-    }
+    if (!isStored(res.statusCode)) return unstored(res.statusCode < 500);
     const headers = Object.fromEntries(
       REPLAYED_HEADERS.flatMap((name) => {
         const value = res.getHeader(name);
         return value === undefined ? [] : [[name, String(value)]];
       }),
     );
-    await this.knex('idempotency_keys')
-      .where({ scope, key })
-      .update({ status_code: res.statusCode, response_headers: JSON.stringify(headers), response_body: captured ?? null, locked_until: null });
+    await db.query('UPDATE idempotency_keys SET status_code = $3, response_headers = $4, response_body = $5 WHERE scope = $1 AND key = $2', [
+      scope,
+      key,
+      res.statusCode,
+      JSON.stringify(headers),
+      captured ?? null,
+    ]);
   }
+}
 
-  async purgeExpired(): Promise<number> {
-    return this.knex('idempotency_keys').where('created_at', '<', this.knex.raw(`now() - interval '${RETENTION_HOURS * 2} hours'`)).delete();
-  }
+function replay(row: KeyRow, res: Response): void {
+  for (const [name, value] of Object.entries(row.response_headers ?? {})) res.setHeader(name, value);
+  res.setHeader('Idempotent-Replayed', 'true');
+  res.status(row.status_code!);
+  if (row.response_body === null) res.end();
+  else res.send(row.response_body);
+}
 
-  private async release(scope: string, key: string): Promise<void> {
-    await this.knex('idempotency_keys').where({ scope, key }).whereNull('status_code').delete();
-  }
-
-  private async replay(scope: string, key: string, requestHash: string, res: Response): Promise<void> {
-    const row = await this.knex('idempotency_keys')
-      .where({ scope, key })
-      .first<{ request_hash: string; status_code: number | null; response_headers: Record<string, string> | null; response_body: string | null } | undefined>();
-    if (!row) throw new HttpError(409, 'idempotency-key-in-flight', 'A request with this Idempotency-Key is being processed; retry shortly', { 'Retry-After': '1' });
-    if (row.request_hash !== requestHash) {
-      throw new HttpError(422, 'idempotency-key-reused', 'This Idempotency-Key was used with a different request');
-    }
-    if (row.status_code === null) {
-      throw new HttpError(409, 'idempotency-key-in-flight', 'A request with this Idempotency-Key is being processed; retry shortly', { 'Retry-After': '1' });
-    }
-    for (const [name, value] of Object.entries(row.response_headers ?? {})) res.setHeader(name, value);
-    res.setHeader('Idempotent-Replayed', 'true');
-    res.status(row.status_code);
-    if (row.response_body === null) res.end();
-    else res.send(row.response_body);
-  }
+/** Deletes stored answers well past their retention (run by the worker's housekeeping). */
+export async function purgeExpiredIdempotencyKeys(knex: Knex): Promise<number> {
+  return knex('idempotency_keys').where('created_at', '<', knex.raw(`now() - interval '${RETENTION_HOURS * 2} hours'`)).delete();
 }

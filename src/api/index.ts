@@ -1,5 +1,6 @@
 /** Assembles the route table and what the routes need, from the composition root's parts. */
 import type { Knex } from 'knex';
+import type pg from 'pg';
 import type { CommandRuntime } from '../commands/runtime.js';
 import type { EventStore } from '../eventstore/eventStore.js';
 import type { Projection } from '../projections/projection.js';
@@ -35,11 +36,16 @@ export function buildRoutes(parts: ApiParts): RouteDefinition[] {
   return [...adminRoutes(parts), ...ticketingRoutes(parts), ...parts.identity.routes];
 }
 
-export function buildRouteDependencies(parts: Pick<ApiParts, 'knex' | 'projections' | 'accessTokens' | 'clock'>): RouteDependencies {
+export function buildRouteDependencies(
+  parts: Pick<ApiParts, 'knex' | 'projections' | 'accessTokens' | 'clock'> & {
+    /** Connections that hold Idempotency-Key claims (advisory locks) while a keyed request runs. */
+    idempotencyClaims: pg.Pool;
+  },
+): RouteDependencies {
   const progress = new ProjectionProgress(parts.knex, () => parts.projections.map((p) => p.name));
   return {
     authenticate: (req) => parts.accessTokens.authenticate(req),
-    idempotency: new IdempotencyStore(parts.knex),
+    idempotency: new IdempotencyStore(parts.idempotencyClaims),
     waitForPosition: (position, projections) => progress.waitFor(position, projections),
     now: parts.clock,
   };

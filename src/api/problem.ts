@@ -89,6 +89,9 @@ export function toProblem(error: unknown): Mapped & { unexpected: boolean } {
   if (error instanceof ConcurrencyExhaustedError) {
     return { problem: problem(503, 'contention', 'Too many concurrent changes; retry shortly'), headers: { 'Retry-After': '1' }, unexpected: false };
   }
+  if (isDatabaseUnavailable(error)) {
+    return { problem: problem(503, 'database-unavailable', 'The database connection was lost; retry shortly'), headers: { 'Retry-After': '1' }, unexpected: false };
+  }
   // body-parser errors carry a status and a type
   const bodyError = error as { type?: string; status?: number; expose?: boolean } | null;
   if (bodyError && typeof bodyError === 'object' && typeof bodyError.status === 'number' && bodyError.expose) {
@@ -101,6 +104,23 @@ export function toProblem(error: unknown): Mapped & { unexpected: boolean } {
   return { problem: problem(500, 'internal', 'Something went wrong on our side'), headers: {}, unexpected: true };
 }
 
+/**
+ * A lost or unobtainable database connection (server restart, pg_terminate_backend, a
+ * network cut, a full pool): the request may succeed when retried, so 503, not 500.
+ * pg's SQLSTATE class 08 and 57P01–03, Node's socket errors, pg-pool's and knex's
+ * connection timeouts.
+ */
+function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code } = error as { code?: unknown };
+  if (typeof code === 'string') {
+    if (code.startsWith('08') || /^57P0[123]$/.test(code) || code === '53300') return true;
+    return ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code);
+  }
+  if (error.name === 'KnexTimeoutError') return true;
+  return /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/.test(error.message);
+}
+
 export function sendProblem(res: Response, mapped: Mapped): void {
   for (const [name, value] of Object.entries(mapped.headers)) res.setHeader(name, value);
   res.status(mapped.problem.status).type('application/problem+json').send(JSON.stringify(mapped.problem));
@@ -110,6 +130,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const mapped = toProblem(error);
     if (mapped.unexpected) logger.error({ err: error, reqId: req.id, url: redactUrl(req.originalUrl) }, 'unhandled error');
+    else if (mapped.problem.code === 'database-unavailable') logger.warn({ err: error, reqId: req.id }, 'database connection lost during a request');
     if (res.headersSent) {
       res.end();
       return;

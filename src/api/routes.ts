@@ -39,6 +39,8 @@ export interface RouteContext<Params, Query, Body> {
   res: Response;
   /** The caller's Idempotency-Key, if any (commands derive event ids from it). */
   idempotencyKey: string | undefined;
+  /** True when the idempotency layer saw the key for the first time: no earlier attempt can have written. */
+  idempotencyKeyIsNew: boolean;
   /** Parsed If-Match revision, if any. */
   ifMatch: bigint | undefined;
   correlationId: string;
@@ -89,7 +91,7 @@ export interface RouteDependencies {
   /** Resolves the bearer token; undefined when no credentials were sent; throws 401 when they are invalid. */
   authenticate(req: Request): Promise<Principal | undefined>;
   idempotency?: {
-    run(args: { scope: string; key: string; req: Request; res: Response }, execute: () => Promise<void>): Promise<void>;
+    run(args: { scope: string; key: string; req: Request; res: Response }, execute: (attempt: { keyIsNew: boolean }) => Promise<void>): Promise<void>;
   };
   waitForPosition?(position: bigint, projections: string[] | undefined): Promise<void>;
   now(): Date;
@@ -160,6 +162,7 @@ async function handle(definition: RouteDefinition, req: Request, res: Response, 
     req,
     res,
     idempotencyKey,
+    idempotencyKeyIsNew: false,
     ifMatch,
     correlationId: String(req.id),
     now: deps.now(),
@@ -171,7 +174,8 @@ async function handle(definition: RouteDefinition, req: Request, res: Response, 
     if (minPosition !== undefined && deps.waitForPosition) await deps.waitForPosition(minPosition, definition.readsProjections);
   }
 
-  const execute = async () => {
+  const execute = async (attempt?: { keyIsNew: boolean }) => {
+    ctx.idempotencyKeyIsNew = attempt?.keyIsNew ?? false;
     const result = await definition.handler(ctx);
     writeResult(res, result, definition.successStatus);
   };

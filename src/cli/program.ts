@@ -13,6 +13,7 @@ import { projectionsRebuild, projectionsStatus } from './projections.js';
 import { parseRoles, serve } from './serve.js';
 import { streamRead, streamState } from './stream.js';
 import { tail } from './tail.js';
+import { usersChangeAdmin } from './users.js';
 import { verify } from './verify.js';
 
 const VERSION = '0.1.0';
@@ -109,6 +110,17 @@ export function buildProgram(env: CliEnv, io: CliIo, setExitCode: (code: number)
     .argument('[file]', 'NDJSON file from `tessera export`; `-` or a pipe for stdin')
     .option('--json', 'machine-readable counts')
     .action(run((ctx, file: string | undefined, opts: { json?: boolean }) => importEvents(ctx, file, opts)));
+
+  const users = program.command('users').description('accounts: the global admin role, whoever registered first');
+  for (const action of ['grant', 'revoke'] as const) {
+    users
+      .command(`${action}-admin`)
+      .description(`${action} the admin role (audited on the user's stream with actor operator:<os user>)`)
+      .argument('<email>', "the account's e-mail address")
+      .option('--reason <text>', 'why (recorded with a grant)')
+      .option('--json', 'machine-readable output')
+      .action(run((ctx, email: string, opts: { reason?: string; json?: boolean }) => usersChangeAdmin(ctx, action, email, opts)));
+  }
 
   const jobs = program.command('jobs').description('background jobs (BullMQ; needs REDIS_URL)');
   jobs

@@ -11,6 +11,13 @@
  * error and does not affect the others. Another process writing the same stream is
  * still caught by the optimistic revision: the whole batch is decided again.
  * With batching off the queue remains but each append carries one command.
+ *
+ * Retries: a keyed command's event ids derive from (actor, Idempotency-Key, stream,
+ * index). Unless the caller knows the key is new, the runtime first looks for the
+ * command's first event in the stream; if an earlier attempt committed (its process
+ * died before answering, or lost its connection), the command is not decided again:
+ * it answers with what that write did (its events, the state right after them, their
+ * revision and position), whatever happened to the stream since.
  */
 import { randomUUID } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
@@ -33,6 +40,12 @@ export interface CommandMetadata {
   correlationId: string;
   causationId?: string;
   idempotencyKey?: string;
+  /**
+   * The caller knows that no earlier attempt with this idempotencyKey can have written
+   * anything (the idempotency layer saw the key for the first time), so the runtime need
+   * not look for a committed write of it.
+   */
+  idempotencyKeyIsNew?: boolean;
   now: Date;
   /** From If-Match: decide only against exactly this revision, else 412. */
   expectedRevision?: bigint;
@@ -109,16 +122,49 @@ export class CommandRuntime {
     meta: CommandMetadata,
   ): Promise<CommandResult<State, Event>> {
     const erased = decider as unknown as Decider<unknown, unknown, DomainEvent>;
-    return new Promise((resolve, reject) => {
-      const pending: Pending = { command, meta, resolve: resolve as Pending['resolve'], reject };
-      const queue = this.queues.get(stream);
-      if (queue) {
-        queue.items.push(pending);
-        return;
-      }
-      this.queues.set(stream, { decider: erased, items: [pending] });
-      void this.drain(stream);
-    });
+    const enqueue = () =>
+      new Promise<CommandResult<State, Event>>((resolve, reject) => {
+        const pending: Pending = { command, meta, resolve: resolve as Pending['resolve'], reject };
+        const queue = this.queues.get(stream);
+        if (queue) {
+          queue.items.push(pending);
+          return;
+        }
+        this.queues.set(stream, { decider: erased, items: [pending] });
+        void this.drain(stream);
+      });
+    if (!mayHaveRunBefore(meta)) return enqueue();
+    return this.committedWrite(erased, stream, meta).then((written) => (written as CommandResult<State, Event> | undefined) ?? enqueue());
+  }
+
+  /** What an earlier attempt of this keyed command committed, answered as its result; undefined if nothing. */
+  private async committedWrite(
+    decider: Decider<unknown, unknown, DomainEvent>,
+    stream: string,
+    meta: CommandMetadata,
+  ): Promise<CommandResult<unknown, DomainEvent> | undefined> {
+    const first = await this.store.readEventById(stream, eventIdOf(stream, meta, 0));
+    if (!first) return undefined;
+    const following = await this.store.readStream(stream, { fromRevision: first.revision, maxCount: 1000 });
+    const written = [];
+    for (const [index, event] of following.entries()) {
+      if (event.id !== eventIdOf(stream, meta, index)) break;
+      written.push(event);
+    }
+    const last = written.at(-1) ?? first;
+    const { state } = await this.stateAt(decider, stream, last.revision);
+    return { events: written.map((e) => ({ type: e.type, data: e.data })), state, revision: last.revision, position: last.position };
+  }
+
+  /** Answers the commands of `batch` whose earlier attempt has committed meanwhile; returns the others. */
+  private async settleCommitted(stream: string, decider: Decider<unknown, unknown, DomainEvent>, batch: Pending[]): Promise<Pending[]> {
+    const undecided: Pending[] = [];
+    for (const pending of batch) {
+      const written = mayHaveRunBefore(pending.meta) ? await this.committedWrite(decider, stream, pending.meta) : undefined;
+      if (written) pending.resolve(written);
+      else undecided.push(pending);
+    }
+    return undecided;
   }
 
   /** Current folded state of a stream (through the cache). */
@@ -181,8 +227,9 @@ export class CommandRuntime {
     this.queues.delete(stream);
   }
 
-  private async process(stream: string, decider: Decider<unknown, unknown, DomainEvent>, batch: Pending[]): Promise<void> {
+  private async process(stream: string, decider: Decider<unknown, unknown, DomainEvent>, queued: Pending[]): Promise<void> {
     const maxAttempts = this.options.maxAttempts ?? 20;
+    let batch = queued;
     try {
       // The first attempt decides on the cached state without reading: if another process
       // wrote meanwhile, the append's expected revision fails and we catch up. A batch that
@@ -223,6 +270,10 @@ export class CommandRuntime {
           // Another writer got there first: catch up and decide the whole batch again.
           // (Straight away after a stale cache; with backoff once we are really contending.)
           if (!cached) await sleep(Math.random() * Math.min(50, 2 * attempt));
+          // The other writer may be an earlier attempt of a retried command (its process died
+          // while its append waited in PostgreSQL): answer those from what it wrote.
+          batch = await this.settleCommitted(stream, decider, batch);
+          if (batch.length === 0) return;
           cached = undefined;
           loaded = await this.catchUp(stream, decider);
         }
@@ -289,10 +340,7 @@ export class CommandRuntime {
       ...(meta.idempotencyKey ? { idempotencyKey: meta.idempotencyKey } : {}),
     };
     return decision.events.map((event, index) => ({
-      // Derived from the idempotency key so that a retried append is de-duplicated by the store.
-      id: meta.idempotencyKey
-        ? uuidv5(`${meta.actorId}\u0000${meta.idempotencyKey}\u0000${stream}\u0000${index}`, EVENT_ID_NAMESPACE)
-        : randomUUID(),
+      id: eventIdOf(stream, meta, index),
       type: event.type,
       data: event.data,
       metadata,
@@ -334,3 +382,15 @@ export class CommandRuntime {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Derived from the idempotency key, so that a retried append is de-duplicated by the
+ * store and an earlier attempt's write can be found by id.
+ */
+function eventIdOf(stream: string, meta: CommandMetadata, index: number): string {
+  return meta.idempotencyKey
+    ? uuidv5(`${meta.actorId}\u0000${meta.idempotencyKey}\u0000${stream}\u0000${index}`, EVENT_ID_NAMESPACE)
+    : randomUUID();
+}
+
+const mayHaveRunBefore = (meta: CommandMetadata): boolean => meta.idempotencyKey !== undefined && meta.idempotencyKeyIsNew !== true;

@@ -77,6 +77,12 @@ export interface EventStore {
   appendToStream(stream: string, events: NewEvent[], opts: { expectedRevision: ExpectedRevision }): Promise<AppendResult>;
   /** [] for a missing stream. */
   readStream(stream: string, opts?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /**
+   * The newest event of `stream` with this id, if any. Used to find what a keyed command
+   * already wrote (its event ids derive from the Idempotency-Key); cheap on PostgreSQL
+   * (indexed), a backwards scan of the stream on EventStoreDB, so only for retries.
+   */
+  readEventById(stream: string, id: string): Promise<RecordedEvent | undefined>;
   readAll(opts: ReadAllOptions): Promise<RecordedEvent[]>;
   subscribeToAll(opts?: SubscribeToAllOptions): Subscription;
   /** Position of the newest event in the store, -1n when empty. Used for lag figures. */

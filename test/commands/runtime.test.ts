@@ -133,3 +133,50 @@ describe('command runtime', () => {
     expect(first.position).toBe(stored!.position);
   });
 });
+
+describe('command runtime: a keyed command whose earlier attempt committed (issue 8 item 14)', () => {
+  it('is answered from the committed events, not decided again, though the stream has moved on', async () => {
+    const first = new CommandRuntime(store);
+    const stream = `counter-${randomUUID()}`;
+    const decider = counterDecider(2);
+    const key = `k-${randomUUID()}`;
+    const made = await first.execute(decider, stream, { type: 'Take', by: 'alice', amount: 2 }, meta({ idempotencyKey: key }));
+
+    // Another process retries after the first one died without answering; the counter is full now.
+    const retrying = new CommandRuntime(store);
+    const retried = await retrying.execute(decider, stream, { type: 'Take', by: 'alice', amount: 2 }, meta({ idempotencyKey: key }));
+    expect(retried).toEqual(made);
+    expect(await store.readStream(stream)).toHaveLength(1);
+
+    // A caller that knows the key is new decides (and is refused), and so does another actor with the key.
+    await expect(retrying.execute(decider, stream, { type: 'Take', by: 'alice', amount: 2 }, meta({ idempotencyKey: key, idempotencyKeyIsNew: true }))).rejects.toMatchObject({ code: 'sold-out' });
+    await expect(retrying.execute(decider, stream, { type: 'Take', by: 'bob', amount: 2 }, meta({ actorId: 'u-2', idempotencyKey: key }))).rejects.toMatchObject({ code: 'sold-out' });
+  });
+
+  it('answers from the earlier write when it commits after the lookup, caught by the revision conflict', async () => {
+    const stream = `counter-${randomUUID()}`;
+    const decider = counterDecider(2);
+    const key = `k-${randomUUID()}`;
+    const command = { type: 'Take' as const, by: 'alice', amount: 1 };
+    const dying = new CommandRuntime(store);
+    const other = new CommandRuntime(store);
+    // The retry's lookup finds nothing; the earlier attempt's append lands right after it.
+    let earlier: Promise<unknown> | undefined;
+    const racing: EventStore = Object.assign(Object.create(store) as EventStore, {
+      readEventById: async (s: string, id: string) => {
+        const found = await store.readEventById(s, id);
+        earlier ??= dying.execute(decider, stream, command, meta({ idempotencyKey: key }));
+        await earlier;
+        return found;
+      },
+    });
+    const retrying = new CommandRuntime(racing);
+    await retrying.load(decider, stream); // caches the empty stream, so the retry decides without reading
+    await other.execute(decider, stream, { type: 'Take', by: 'bob', amount: 1 }, meta({ actorId: 'u-2' }));
+    const retried = await retrying.execute(decider, stream, command, meta({ idempotencyKey: key }));
+    expect(earlier).toBeDefined();
+    // Decided again, it would be sold-out (bob + alice fill the counter).
+    expect(retried).toEqual(await earlier);
+    expect(await store.readStream(stream)).toHaveLength(2);
+  });
+});

@@ -209,6 +209,19 @@ export function runEventStoreContract(name: string, hooks: ContractHooks): void 
       });
     });
 
+    describe('finding an event by id', () => {
+      it('finds the newest event of the stream with the id, and nothing for other streams or ids', async () => {
+        const s = stream();
+        const id = randomUUID();
+        await store.appendToStream(s, [newEvent('E', { i: 0 }), newEvent('E', { i: 1 }, id), newEvent('E', { i: 2 })], { expectedRevision: 'no_stream' });
+        const found = await store.readEventById(s, id);
+        expect(found).toMatchObject({ id, streamName: s, revision: 1n, data: { i: 1 } });
+        expect(typeof found!.position).toBe('bigint');
+        expect(await store.readEventById(s, randomUUID())).toBeUndefined();
+        expect(await store.readEventById(stream(), id)).toBeUndefined();
+      });
+    });
+
     describe('$all', () => {
       it('gives every event a strictly increasing global position across streams', async () => {
         const positions: bigint[] = [];

@@ -106,6 +106,11 @@ class NamespacedStore implements EventStore {
     return (await this.#inner.readStream(this.#ns + stream, opts)).map((e) => this.#strip(e));
   }
 
+  async readEventById(stream: string, id: string) {
+    const event = await this.#inner.readEventById(this.#ns + stream, id);
+    return event && this.#strip(event);
+  }
+
   async readAll(opts: ReadAllOptions): Promise<RecordedEvent[]> {
     const out: RecordedEvent[] = [];
     // Nothing at or before the baseline belongs to this namespace.

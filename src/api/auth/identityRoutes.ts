@@ -130,7 +130,7 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
     correlationId: ctx.correlationId,
     now: ctx.now,
     actorIsAdmin: ctx.principal?.roles.includes('admin') ?? false,
-    ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
+    ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey, idempotencyKeyIsNew: ctx.idempotencyKeyIsNew } : {}),
     ...(ctx.ifMatch !== undefined ? { expectedRevision: ctx.ifMatch } : {}),
   });
 

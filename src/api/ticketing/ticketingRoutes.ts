@@ -65,7 +65,7 @@ function meta(ctx: RouteContext<unknown, unknown, unknown>): RequestMeta {
     actor: { userId: ctx.principal!.userId, isAdmin: isAdmin(ctx) },
     correlationId: ctx.correlationId,
     now: ctx.now,
-    ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
+    ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey, idempotencyKeyIsNew: ctx.idempotencyKeyIsNew } : {}),
     ...(ctx.ifMatch !== undefined ? { expectedRevision: ctx.ifMatch } : {}),
   };
 }
@@ -359,7 +359,10 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
         const entry = latestEntryOf(state, ctx.principal!.userId);
         if (!entry) throw notFoundHttp('Waiting-list entry');
         const result = await ticketing.leaveWaitlist(ctx.params.id, entry.entryId, meta(ctx));
-        return commandResult(entryFromState(result.state, result.state.waitlist.get(entry.entryId)!), result);
+        // A retry answered from its earlier write (the user may have joined again since) names the entry that write left.
+        const left = result.events.find((e) => e.type === 'WaitlistLeft');
+        const leftId = left?.type === 'WaitlistLeft' ? left.data.entryId : entry.entryId;
+        return commandResult(entryFromState(result.state, result.state.waitlist.get(leftId)!), result);
       },
     }),
     route({

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
   DEFAULT_TIMEZONE,
+  normalizeEmail,
   userDecider,
   userEmailDecider,
   type ActiveUser,
@@ -37,7 +38,7 @@ export type RegisterUserInput = z.output<typeof registerUserInput>;
 export interface RegisterUserDeps {
   commands: CommandRuntime;
   passwords: PasswordHasher;
-  /** Lowercased addresses that become admins on registration (ADMIN_EMAILS). */
+  /** Addresses that become admins on registration (ADMIN_EMAILS), compared in their canonical form. */
   adminEmails: readonly string[];
   /** A claim without an account older than this is taken to be abandoned (default 2 minutes). */
   abandonedClaimAfterMs?: number;
@@ -77,7 +78,8 @@ export async function registerUser(deps: RegisterUserDeps, input: RegisterUserIn
       name: input.name,
       timezone: input.timezone ?? DEFAULT_TIMEZONE,
       passwordHash,
-      grantAdmin: deps.adminEmails.includes(email),
+      // exact, on the canonical form (ADMIN_EMAILS is only for first set-up; see README)
+      grantAdmin: deps.adminEmails.some((admin) => normalizeEmail(admin) === email),
     },
     meta: domainMeta,
   };

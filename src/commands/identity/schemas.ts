@@ -1,6 +1,6 @@
 /** zod pieces shared by the identity command inputs (and the login/refresh bodies). */
 import { z } from 'zod';
-import { canonicalTimeZone, isValidName, NAME_MAX_LENGTH, normalizeEmail, normalizeName } from '../../domain/identity/index.js';
+import { canonicalTimeZone, hasInvisibleCharacters, isValidName, NAME_MAX_LENGTH, normalizeEmail, normalizeName } from '../../domain/identity/index.js';
 
 export const PASSWORD_MIN_LENGTH = 10;
 /** Generous, but bounded: hashing cost must not be driven by the client. */
@@ -10,6 +10,8 @@ export const emailSchema = z
   .string()
   .max(320)
   .transform(normalizeEmail)
+  // Refused rather than stripped: an address must not match another only once cleaned up.
+  .refine((email) => !hasInvisibleCharacters(email), 'must not contain invisible, blank or control characters')
   .pipe(z.email({ message: 'must be an email address' }).max(254));
 
 export const newPasswordSchema = z

@@ -16,7 +16,7 @@ import {
   type TicketedEventEvent,
   type TicketedEventState,
 } from '../../domain/ticketing/index.js';
-import { DomainError, notFound } from '../../domain/shared/errors.js';
+import { notFound } from '../../domain/shared/errors.js';
 import type { CommandMetadata, CommandResult, CommandRuntime } from '../runtime.js';
 import type { ChangeEventInput, CreateEventInput } from './inputs.js';
 
@@ -31,6 +31,8 @@ export interface RequestMeta {
   actor: Actor;
   correlationId: string;
   idempotencyKey?: string;
+  /** See CommandMetadata.idempotencyKeyIsNew. */
+  idempotencyKeyIsNew?: boolean;
   expectedRevision?: bigint;
   now: Date;
 }
@@ -55,7 +57,7 @@ export class TicketingCommands {
       actorId: meta.actor.userId,
       correlationId: meta.correlationId,
       now: meta.now,
-      ...(meta.idempotencyKey ? { idempotencyKey: meta.idempotencyKey } : {}),
+      ...(meta.idempotencyKey ? { idempotencyKey: meta.idempotencyKey, idempotencyKeyIsNew: meta.idempotencyKeyIsNew ?? false } : {}),
       ...(meta.expectedRevision !== undefined ? { expectedRevision: meta.expectedRevision } : {}),
     };
     return this.runtime.execute(ticketedEventDecider, ticketedEventStreamName(eventId), command, runtimeMeta);
@@ -107,22 +109,10 @@ export class TicketingCommands {
   }
 
   async reserve(eventId: string, quantity: number, meta: RequestMeta): Promise<TicketingResult & { reservationId: string }> {
+    // A retry whose first attempt committed is answered by the runtime from that write.
     const reservationId = this.newId(meta, `reservation:${eventId}`);
-    try {
-      const result = await this.run(eventId, 'ReserveSeats', { reservationId, userId: meta.actor.userId, quantity }, meta);
-      return { ...result, reservationId };
-    } catch (error) {
-      // The same request retried after its first run committed (e.g. a crash before the
-      // response was stored): answer with the reservation it already made.
-      if (error instanceof DomainError && error.code === 'reservation-exists') {
-        const { state, revision } = await this.load(eventId);
-        const existing = state.reservations.get(reservationId);
-        if (existing && existing.userId === meta.actor.userId && existing.quantity === quantity) {
-          return { events: [], state, revision, position: undefined, reservationId };
-        }
-      }
-      throw error;
-    }
+    const result = await this.run(eventId, 'ReserveSeats', { reservationId, userId: meta.actor.userId, quantity }, meta);
+    return { ...result, reservationId };
   }
 
   confirm(eventId: string, reservationId: string, meta: RequestMeta) {

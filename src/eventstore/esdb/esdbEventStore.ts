@@ -159,6 +159,20 @@ export class EsdbEventStore implements EventStore {
     return out;
   }
 
+  /** EventStoreDB has no index by event id: scans the stream backwards, newest first, page by page. */
+  async readEventById(stream: string, id: string): Promise<RecordedEvent | undefined> {
+    let from: bigint | undefined;
+    for (;;) {
+      // Whole pages (each read runs to its end rather than being abandoned half-way).
+      const page = await this.readStream(stream, { direction: 'backwards', maxCount: this.#options.pageSize, ...(from === undefined ? {} : { fromRevision: from }) });
+      const found = page.find((event) => event.id === id);
+      if (found) return found;
+      const oldest = page.at(-1);
+      if (!oldest || page.length < this.#options.pageSize || oldest.revision === 0n) return undefined;
+      from = oldest.revision - 1n;
+    }
+  }
+
   async readAll(opts: ReadAllOptions): Promise<RecordedEvent[]> {
     this.#assertOpen();
     const maxCount = opts.maxCount;

@@ -155,6 +155,11 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toRecorded);
   }
 
+  async readEventById(stream: string, id: string): Promise<RecordedEvent | undefined> {
+    const { rows } = await this.query<EventRow>(`${SELECT_EVENT} WHERE id = $1 AND stream_name = $2 ORDER BY revision DESC LIMIT 1`, [id, stream]);
+    return rows[0] ? toRecorded(rows[0]) : undefined;
+  }
+
   async readAll(opts: ReadAllOptions): Promise<RecordedEvent[]> {
     const exclusive = opts.afterPosition !== undefined;
     const from = exclusive ? opts.afterPosition! : (opts.fromPosition ?? 0n);
