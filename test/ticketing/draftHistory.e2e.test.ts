@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Clients, type ServerMessage } from '../live/support.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { client } from '../support/http.js';
+import { register } from '../identity/helpers.js';
 
 let app: TestApp;
 const clients = new Clients();
@@ -42,9 +43,11 @@ async function editedThenPublished(organizer: ReturnType<typeof client>) {
 
 async function people() {
   const organizerId = randomUUID();
-  const viewerId = randomUUID();
+  // a registered user: only users who exist can become collaborators
+  const viewer = await register(app.url);
+  const viewerId = viewer.id;
   const organizer = client(app.url, await app.tokenFor(organizerId));
-  const viewerToken = await app.tokenFor(viewerId);
+  const viewerToken = viewer.accessToken;
   const outsiderToken = await app.tokenFor(randomUUID());
   const adminToken = await app.tokenFor(randomUUID(), ['admin']);
   return { organizer, organizerToken: await app.tokenFor(organizerId), viewerId, viewerToken, outsiderToken, adminToken };
