@@ -22,6 +22,7 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { EventStore, RecordedEvent } from '../eventstore/eventStore.js';
+import type { CheckResult } from '../health.js';
 import type { Metrics } from '../metrics.js';
 import { writeChangefeed, type ChangefeedEntry } from './changefeed.js';
 import { projectionSchema, type Projection, type ProjectionContext } from './projection.js';
@@ -97,6 +98,14 @@ export function isTransientError(error: unknown): boolean {
 }
 
 type ConsumeOutcome = 'done' | 'failed';
+
+/** The error as an operator reads it: knex's SQL prefix dropped, the SQLSTATE kept. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const withoutSql = /^\s*(?:insert|update|delete|select|with|merge)\b[\s\S]* - ([\s\S]+)$/i.exec(error.message)?.[1] ?? error.message;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? `${withoutSql} (SQLSTATE ${code})` : withoutSql;
+}
 
 export class ProjectionRunner {
   private stopped = false;
@@ -274,7 +283,7 @@ export class ProjectionRunner {
   }
 
   private async recordFailure(event: RecordedEvent, checkpoint: bigint, attempts: number, error: unknown): Promise<void> {
-    const message = (error instanceof Error ? error.message : String(error)).slice(0, 2000);
+    const message = describeError(error).slice(0, 2000);
     const updated = await this.knex('projection_checkpoints')
       .where({ name: this.name, position: checkpoint.toString() })
       .update({
@@ -554,4 +563,22 @@ async function leasedConsumers(knex: Knex, names: string[]): Promise<Set<string>
 export async function checkpointPositions(knex: Knex): Promise<Map<string, bigint>> {
   const rows = await knex('projection_checkpoints').select<CheckpointRow[]>('name', 'position');
   return new Map(rows.map((r) => [r.name, BigInt(r.position)]));
+}
+
+/**
+ * The `projections` entry of /health/ready: failing when a projection is stopped at an
+ * event it cannot apply, or more than `maxLagEvents` behind. A projection no runner
+ * holds (`stopped`, e.g. during a projector deploy) is reported but only fails by lag.
+ */
+export async function projectionReadiness(knex: Knex, store: EventStore, consumers: readonly ConsumerRef[], maxLagEvents: number): Promise<CheckResult> {
+  const statuses = await projectionStatuses(knex, store, consumers, { lagCountLimit: maxLagEvents + 1 });
+  const problems = statuses.flatMap((s) => {
+    if (s.failure) return [`${s.name} failed at position ${s.failure.position} (${s.failure.stream} revision ${s.failure.revision}, ${s.failure.eventType}): ${s.failure.error}`];
+    if (s.lagEvents > maxLagEvents) return [`${s.name} is more than ${maxLagEvents} events behind`];
+    return [];
+  });
+  const items = Object.fromEntries(
+    statuses.map((s) => [s.name, { state: s.state, position: s.position, lagEvents: s.lagEvents, lagSeconds: s.lagSeconds, runnerActive: s.runnerActive, failure: s.failure }]),
+  );
+  return { status: problems.length ? 'failing' : 'ok', ...(problems.length ? { detail: problems.join('; ') } : {}), maxLagEvents, items };
 }
