@@ -11,7 +11,7 @@ import { createPostgresEventStore, type PostgresEventStore } from '../../src/eve
 import { createMetrics } from '../../src/metrics.js';
 import type { Projection } from '../../src/projections/projection.js';
 import { projectionSchema } from '../../src/projections/projection.js';
-import { ensureProjection, ProjectionRunner, projectionStatuses, rebuildProjection, type ProjectionStatus } from '../../src/projections/runtime.js';
+import { ensureProjection, isTransientError, ProjectionRunner, projectionStatuses, rebuildProjection, type ProjectionStatus } from '../../src/projections/runtime.js';
 import { counterProjection } from '../support/counterProjection.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { eventually } from '../support/processes.js';
@@ -192,3 +192,15 @@ describe('a projection that cannot apply an event', () => {
     expect(capped[0]).toMatchObject({ lagEvents: 1, lagEventsCapped: true });
   });
 });
+
+describe('which errors are the event\'s fault', () => {
+  it('connection, rollback and resource errors are transient (retried, never recorded); data and code errors count', () => {
+    for (const transient of [{ code: '08006' }, { code: '40P01' }, { code: '40001' }, { code: '57P01' }, { code: '53300' }, { code: 'ECONNRESET' }, new Error('Connection terminated unexpectedly')]) {
+      expect(isTransientError(transient), JSON.stringify(transient)).toBe(true);
+    }
+    for (const fault of [{ code: '23514' }, { code: '22008' }, { code: '42P01' }, new TypeError("Cannot read properties of undefined (reading 'id')")]) {
+      expect(isTransientError(fault), String(fault)).toBe(false);
+    }
+  });
+});
+
