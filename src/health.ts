@@ -71,7 +71,9 @@ export async function startHealthServer(opts: { host: string; port: number; chec
   });
   server.requestTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`HEALTH_PORT ${opts.port} is already in use on ${opts.host}: set HEALTH_PORT to a free port (0 picks one)`) : error),
+    );
     server.listen(opts.port, opts.host, () => resolve());
   });
   const address = server.address();

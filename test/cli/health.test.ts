@@ -5,7 +5,10 @@
  * server runs.
  */
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHealthServer } from '../../src/health.js';
 import { startChildApp, startTestApp, testEnv } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { cliEnv, lines, runCli } from './cli.js';
@@ -81,6 +84,21 @@ describe('health of every role', () => {
       expect(bad.stderr).toMatch(/--url must be an http\(s\) URL/);
     } finally {
       await app.stop();
+    }
+  });
+});
+
+describe('the health listener', () => {
+  it('a HEALTH_PORT already taken is one clear error naming the variable', async () => {
+    const taken = http.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      await expect(startHealthServer({ host: '127.0.0.1', port, checks: [], version: 'test', logger: pino({ level: 'silent' }) })).rejects.toThrow(
+        `HEALTH_PORT ${port} is already in use on 127.0.0.1: set HEALTH_PORT to a free port (0 picks one)`,
+      );
+    } finally {
+      taken.close();
     }
   });
 });
