@@ -527,9 +527,9 @@ export async function projectionStatuses(
 
 async function unapplied(store: EventStore, position: bigint, limit: number): Promise<{ count: number; oldest: RecordedEvent | undefined }> {
   const after = position === NONE ? {} : { afterPosition: position };
-  const [oldest] = await store.readAll({ ...after, maxCount: 1 });
-  if (!oldest) return { count: 0, oldest };
+  // Counted from the table, so events that readAll does not hand out yet (an older transaction is still open) are lag too.
   const count = store.countAfter ? await store.countAfter(position, limit) : (await store.readAll({ ...after, maxCount: limit })).length;
+  const [oldest] = count > 0 ? await store.readAll({ ...after, maxCount: 1 }) : [];
   return { count, oldest };
 }
 
