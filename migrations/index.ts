@@ -3,6 +3,7 @@ import * as eventstore from './001_eventstore.js';
 import * as runtime from './002_runtime.js';
 import * as identity from './003_identity.js';
 import * as ticketing from './004_ticketing.js';
+import * as projectionFailures from './005_projection_failures.js';
 import * as changefeedTeamOnly from './007_changefeed_team_only.js';
 
 /**
@@ -14,6 +15,7 @@ const migrations: Record<string, Knex.Migration> = {
   '002_runtime': runtime,
   '003_identity': identity,
   '004_ticketing': ticketing,
+  '005_projection_failures': projectionFailures,
   '007_changefeed_team_only': changefeedTeamOnly,
 };
 

@@ -20,7 +20,14 @@ describe('loadConfig', () => {
     expect(config.corsOrigins).toEqual(['https://a.example']);
   });
 
+  it('health: HEALTH_PORT 3001 and READY_MAX_LAG_EVENTS 10000 by default; HEALTH_PORT=0 picks a free port', () => {
+    expect(loadConfig({})).toMatchObject({ healthPort: 3001, readyMaxLagEvents: 10_000 });
+    expect(loadConfig({ HEALTH_PORT: '0', READY_MAX_LAG_EVENTS: '50' })).toMatchObject({ healthPort: 0, readyMaxLagEvents: 50 });
+  });
+
   it.each([
+    [{ HEALTH_PORT: '70000' }, 'HEALTH_PORT'],
+    [{ READY_MAX_LAG_EVENTS: '0' }, 'READY_MAX_LAG_EVENTS'],
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PROCESS_ROLES: 'api,cook' }, 'PROCESS_ROLES'],
     [{ EVENT_STORE: 'mongo' }, 'EVENT_STORE'],

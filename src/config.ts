@@ -32,6 +32,8 @@ const schema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().default('0.0.0.0'),
+    HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+    READY_MAX_LAG_EVENTS: positiveInt(10_000),
     PROCESS_ROLES: z
       .string()
       .default(ROLES.join(','))
@@ -81,6 +83,10 @@ export interface Config {
   env: Env['NODE_ENV'];
   port: number;
   host: string;
+  /** Where a process without the api role serves /health/live and /health/ready. */
+  healthPort: number;
+  /** /health/ready fails when a projection has more unapplied events than this. */
+  readyMaxLagEvents: number;
   roles: ProcessRole[];
   eventStore: { kind: 'postgres' } | { kind: 'esdb'; url: string };
   databaseUrl: string | undefined;
@@ -119,6 +125,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     env: env.NODE_ENV,
     port: env.PORT,
     host: env.HOST,
+    healthPort: env.HEALTH_PORT,
+    readyMaxLagEvents: env.READY_MAX_LAG_EVENTS,
     roles: [...new Set(env.PROCESS_ROLES)],
     eventStore: env.EVENT_STORE === 'esdb' ? { kind: 'esdb', url: env.ESDB_URL! } : { kind: 'postgres' },
     databaseUrl: env.DATABASE_URL,

@@ -17,7 +17,8 @@ import type { EventStore } from './eventstore/eventStore.js';
 import { createEsdbEventStore } from './eventstore/esdb/esdbEventStore.js';
 import { createPostgresEventStore } from './eventstore/postgres/postgresEventStore.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { ProjectionRunner, projectionStatuses } from './projections/runtime.js';
+import { DEFAULT_LAG_COUNT_LIMIT, ProjectionRunner, projectionReadiness, projectionStatuses } from './projections/runtime.js';
+import { startHealthServer, type HealthCheck } from './health.js';
 import { TicketingCommands } from './commands/ticketing/ticketingCommands.js';
 import { BullmqJobs } from './jobs/bullmqQueue.js';
 import { InProcessJobs } from './jobs/inProcessQueue.js';
@@ -54,6 +55,8 @@ export interface Tessera {
   routes: RouteDefinition[];
   /** Bound address (useful with PORT=0). */
   port: number | undefined;
+  /** Port of the health listener of a process without the api role (useful with HEALTH_PORT=0). */
+  healthPort: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -111,11 +114,30 @@ export async function startTessera(config: Config, logger: Logger = createLogger
         cleanups.push(() => runner.stop());
       }
     }
-    const stopGauges = refreshEvery(5000, async () => {
-      for (const status of await projectionStatuses(knex, store, consumers)) metrics.projectionLagEvents.set({ projection: status.name }, status.lagEvents);
+    const lagCountLimit = Math.max(DEFAULT_LAG_COUNT_LIMIT, config.readyMaxLagEvents + 1);
+    const stopGauges = refreshEvery(5000, logger, async () => {
+      for (const status of await projectionStatuses(knex, store, consumers, { lagCountLimit })) {
+        metrics.projectionLagEvents.set({ projection: status.name }, status.lagEvents);
+        metrics.projectionFailed.set({ projection: status.name }, status.failure ? 1 : 0);
+        metrics.projectionRunnerActive.set({ projection: status.name }, status.runnerActive ? 1 : 0);
+      }
       for (const [state, count] of Object.entries(await jobs.counts())) metrics.queueDepth.set({ queue: config.jobs.queueName, state }, count);
     });
     cleanups.push(async () => stopGauges());
+
+    const readinessChecks: HealthCheck[] = [
+      { name: 'postgres', check: async () => void (await knex.raw('SELECT 1')) },
+      { name: 'eventStore', check: () => store.ping() },
+      { name: 'projections', check: () => projectionReadiness(knex, store, consumers, config.readyMaxLagEvents) },
+    ];
+    if (config.redisUrl) {
+      // Its own fail-fast connection, so a Redis outage shows at once instead of queueing the ping.
+      const redis = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      redis.on('error', (error) => logger.debug({ err: error }, 'health-check Redis connection error'));
+      cleanups.push(async () => redis.disconnect());
+      await redis.connect().catch(() => undefined); // down now: readiness says so, and ioredis keeps reconnecting
+      readinessChecks.push({ name: 'redis', check: async () => void (await redis.ping()) });
+    }
 
     if (config.roles.includes('worker')) {
       jobs.start(
@@ -172,10 +194,7 @@ export async function startTessera(config: Config, logger: Logger = createLogger
             logger,
           }),
         ],
-        readinessChecks: [
-          { name: 'postgres', check: async () => void (await knex.raw('SELECT 1')) },
-          { name: 'eventStore', check: () => store.ping() },
-        ],
+        readinessChecks,
         version: VERSION,
       });
       server = http.createServer(app);
@@ -215,16 +234,34 @@ export async function startTessera(config: Config, logger: Logger = createLogger
       live.attach(httpServer);
     }
 
-    return { config, logger, knex, databaseUrl, store, metrics, commands, ticketing, jobs, server, port, routes, stop };
+    let healthPort: number | undefined;
+    if (!config.roles.includes('api')) {
+      const health = await startHealthServer({ host: config.host, port: config.healthPort, checks: readinessChecks, version: VERSION, logger });
+      cleanups.push(() => health.close());
+      healthPort = health.port;
+    }
+
+    return { config, logger, knex, databaseUrl, store, metrics, commands, ticketing, jobs, server, port, healthPort, routes, stop };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-/** Gauges that are read, not pushed (projection lag in events, queue depth), refreshed every few seconds. */
-function refreshEvery(everyMs: number, refresh: () => Promise<void>): () => void {
-  const timer = setInterval(() => void refresh().catch(() => undefined), everyMs);
+/** Gauges that are read, not pushed (projection lag in events, queue depth), refreshed every few seconds; a failure is logged once until it recovers. */
+function refreshEvery(everyMs: number, logger: Logger, refresh: () => Promise<void>): () => void {
+  let warned = false;
+  const timer = setInterval(() => {
+    refresh().then(
+      () => {
+        warned = false;
+      },
+      (error: unknown) => {
+        if (!warned) logger.warn({ err: error }, 'could not refresh the projection and queue gauges; retrying quietly');
+        warned = true;
+      },
+    );
+  }, everyMs);
   timer.unref();
   return () => clearInterval(timer);
 }

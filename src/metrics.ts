@@ -37,6 +37,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['projection'],
       registers: [registry],
     }),
+    projectionFailed: new Gauge({
+      name: 'tessera_projection_failed',
+      help: '1 while the projection is stopped at an event it cannot apply (see tessera projections status), else 0',
+      labelNames: ['projection'],
+      registers: [registry],
+    }),
+    projectionRunnerActive: new Gauge({
+      name: 'tessera_projection_runner_active',
+      help: '1 when some process holds the projection runner lease, else 0',
+      labelNames: ['projection'],
+      registers: [registry],
+    }),
     liveConnections: new Gauge({ name: 'tessera_live_connections', help: 'Open WebSocket connections', registers: [registry] }),
     queueDepth: new Gauge({
       name: 'tessera_queue_depth',

@@ -10,7 +10,7 @@ export function adminRoutes(deps: { knex: Knex; store: EventStore; consumers: Pr
     route({
       method: 'get',
       path: '/v1/admin/projections',
-      summary: 'Projection positions, lag (events and seconds) and state',
+      summary: 'Projection and reactor positions, lag (events and seconds), state, runner lease, and the event a failed one stopped at',
       tags: ['operations'],
       access: access.admin,
       handler: async () => ({ body: { items: await projectionStatuses(deps.knex, deps.store, deps.consumers) } }),

@@ -7,16 +7,14 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { Config } from '../config.js';
+import { LIVE_BODY, readiness, type HealthCheck } from '../health.js';
 import type { Metrics } from '../metrics.js';
 import { redactingSerializers } from './logRedaction.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { HttpError, problemHandler } from './problem.js';
 import { mountRoutes, type RouteDefinition, type RouteDependencies } from './routes.js';
 
-export interface HealthCheck {
-  name: string;
-  check(): Promise<void>;
-}
+export type { HealthCheck } from '../health.js';
 
 export interface AppDependencies {
   config: Pick<Config, 'corsOrigins' | 'trustProxy' | 'http'>;
@@ -77,21 +75,11 @@ export function createApp(deps: AppDependencies): Express {
   });
 
   app.get('/health/live', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json(LIVE_BODY);
   });
   app.get('/health/ready', async (_req, res) => {
-    const results = await Promise.all(
-      deps.readinessChecks.map(async ({ name, check }) => {
-        try {
-          await withTimeout(check(), 2000);
-          return [name, { status: 'ok' }] as const;
-        } catch (error) {
-          return [name, { status: 'failing', detail: error instanceof Error ? error.message : String(error) }] as const;
-        }
-      }),
-    );
-    const ok = results.every(([, r]) => r.status === 'ok');
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'failing', checks: Object.fromEntries(results) });
+    const report = await readiness(deps.readinessChecks, deps.version);
+    res.status(report.status === 'ok' ? 200 : 503).json(report);
   });
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
@@ -129,14 +117,4 @@ function trustProxyValue(value: string): boolean | number | string {
   if (value === 'false') return false;
   if (/^\d+$/.test(value)) return Number(value);
   return value;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    promise.then(
-      (v) => { clearTimeout(timer); resolve(v); },
-      (e) => { clearTimeout(timer); reject(e); },
-    );
-  });
 }

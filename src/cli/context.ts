@@ -15,6 +15,8 @@ import type { EventStore } from '../eventstore/eventStore.js';
 import { createEsdbEventStore } from '../eventstore/esdb/esdbEventStore.js';
 import { createPostgresEventStore } from '../eventstore/postgres/postgresEventStore.js';
 import { BullmqJobs } from '../jobs/bullmqQueue.js';
+import { InProcessJobs } from '../jobs/inProcessQueue.js';
+import { ticketingReactor } from '../jobs/ticketingJobs.js';
 import type { JobQueue } from '../jobs/jobs.js';
 import { allProjections } from '../projections/index.js';
 import type { Projection } from '../projections/projection.js';
@@ -60,6 +62,11 @@ export class CliContext {
 
   get projections(): Projection[] {
     return allProjections();
+  }
+
+  /** Everything with a checkpoint: the read models and the reactor (for status; the CLI never runs the reactor, so its queue stays unused). */
+  get consumers(): Projection[] {
+    return [...this.projections, ticketingReactor(new InProcessJobs())];
   }
 
   databaseUrl(): Promise<string> {

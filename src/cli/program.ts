@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { withContext, type CliContext, type CliEnv } from './context.js';
 import { exportEvents } from './export.js';
+import { health } from './health.js';
 import { importEvents } from './import.js';
 import { jobsFailed, jobsRetry } from './jobs.js';
 import { migrate } from './migrate.js';
@@ -121,6 +122,13 @@ export function buildProgram(env: CliEnv, io: CliIo, setExitCode: (code: number)
       .option('--json', 'machine-readable output')
       .action(run((ctx, email: string, opts: { reason?: string; json?: boolean }) => usersChangeAdmin(ctx, action, email, opts)));
   }
+
+  program
+    .command('health')
+    .description("ask this machine's server whether it is alive (or --ready); exit 0 on 200, else 1 (the container HEALTHCHECK of every role)")
+    .option('--ready', 'check /health/ready instead of /health/live')
+    .option('--url <url>', 'server to ask (default: http://127.0.0.1:<PORT with the api role, else HEALTH_PORT>)')
+    .action(run((ctx, opts: { ready?: boolean; url?: string }) => health(ctx, opts)));
 
   const jobs = program.command('jobs').description('background jobs (BullMQ; needs REDIS_URL)');
   jobs

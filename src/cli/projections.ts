@@ -1,35 +1,37 @@
 /** `tessera projections status|rebuild`. */
 import { performance } from 'node:perf_hooks';
 import type { Projection } from '../projections/projection.js';
-import { projectionStatuses, rebuildProjection } from '../projections/runtime.js';
+import { projectionStatuses, rebuildProjection, type ProjectionStatus } from '../projections/runtime.js';
 import type { CliContext } from './context.js';
 import { table, usageError } from './output.js';
 
 export async function projectionsStatus(ctx: CliContext, opts: { json?: boolean }): Promise<void> {
   const knex = await ctx.knex();
   const store = await ctx.store();
-  const [statuses, head] = await Promise.all([projectionStatuses(knex, store, ctx.projections), store.headPosition()]);
+  const [statuses, head] = await Promise.all([projectionStatuses(knex, store, ctx.consumers), store.headPosition()]);
   if (opts.json) {
     await ctx.out.json({ head: head.toString(), items: statuses });
     return;
   }
-  // projectionStatuses counts at most 10,000 unapplied events.
-  const lag = (n: number) => (n >= 10_000 ? '≥10000' : String(n));
+  const lag = (s: ProjectionStatus) => `${s.lagEventsCapped ? '≥' : ''}${s.lagEvents}`;
   await ctx.out.lines(
     table(
-      ['NAME', 'VERSION', 'POSITION', 'STATE', 'LAG EVENTS', 'LAG SECONDS', 'UPDATED'],
-      statuses.map((s) => [
-        s.name,
-        String(s.version),
-        s.position,
-        s.state,
-        lag(s.lagEvents),
-        s.lagSeconds === null ? '-' : s.lagSeconds.toFixed(1),
-        s.updatedAt ?? '-',
-      ]),
+      ['NAME', 'VERSION', 'POSITION', 'STATE', 'LAG EVENTS', 'LAG SECONDS', 'CHECKPOINT AT', 'RUNNER'],
+      statuses.map((s) => [s.name, String(s.version), s.position, s.state, lag(s), s.lagSeconds.toFixed(1), s.updatedAt ?? '-', s.runnerActive ? 'active' : 'none']),
     ),
   );
   await ctx.out.line(`event store head: ${head < 0n ? 'empty' : head}`);
+  for (const s of statuses) {
+    if (s.failure) {
+      const f = s.failure;
+      await ctx.out.line(`${s.name} failed at position ${f.position} (stream ${f.stream}, revision ${f.revision}, ${f.eventType}, event ${f.eventId}) after ${f.attempts} attempt(s) since ${f.failedAt}: ${f.error}`);
+      await ctx.out.line(
+        `hint: fix the cause above, then restart the projector process (it retries that event once, then carries on) or run \`tessera projections rebuild ${s.name}\`; no event is skipped`,
+      );
+    }
+  }
+  const stopped = statuses.filter((s) => !s.runnerActive && !s.failure).map((s) => s.name);
+  if (stopped.length > 0) await ctx.out.line(`note: no process runs ${stopped.join(', ')} (start one with the projector role, e.g. \`tessera serve --roles projector\`)`);
 }
 
 export function selectProjections(all: Projection[], name: string | undefined, every: boolean): Projection[] {

@@ -87,6 +87,8 @@ export interface EventStore {
   subscribeToAll(opts?: SubscribeToAllOptions): Subscription;
   /** Position of the newest event in the store, -1n when empty. Used for lag figures. */
   headPosition(): Promise<bigint>;
+  /** Events strictly after `position`, counted up to `limit`, without reading them (projection lag). Optional: the runtime falls back to readAll. */
+  countAfter?(position: bigint, limit: number): Promise<number>;
   /** Cheap round trip for /health/ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

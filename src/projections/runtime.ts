@@ -11,11 +11,18 @@
  *   projection ignores (X-Min-Position relies on it); only listed types are applied.
  * - Batches take whatever the subscription has ready (up to batchSize) and the next
  *   events are only pulled after the batch commits: backpressure, no unbounded buffer.
+ * - An event the projection cannot apply (a bug, a read-model constraint) is isolated by
+ *   applying the batch one event at a time, retried a few times, then recorded on the
+ *   checkpoint row as `failed` with its coordinates; the runner stops there instead of
+ *   spinning. Nothing is ever skipped: a restart retries that event once, a rebuild
+ *   replaces the read model. Infrastructure errors (connection lost, deadlock) are not
+ *   the event's fault: the runner restarts and retries them without counting.
  */
 import type { Knex } from 'knex';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { EventStore, RecordedEvent } from '../eventstore/eventStore.js';
+import type { CheckResult } from '../health.js';
 import type { Metrics } from '../metrics.js';
 import { writeChangefeed, type ChangefeedEntry } from './changefeed.js';
 import { projectionSchema, type Projection, type ProjectionContext } from './projection.js';
@@ -26,6 +33,12 @@ const NONE = -1n;
 export interface ProjectionRunnerOptions {
   batchSize?: number;
   standbyRetryMs?: number;
+  /** Attempts on one event before the projection is marked failed (default 3). */
+  maxAttempts?: number;
+  /** Delay before the second attempt; doubles for each further one (default 500 ms). */
+  retryDelayMs?: number;
+  /** How often a failed runner looks whether a rebuild has cleared the failure (default 1000 ms). */
+  failedPollMs?: number;
   logger?: Logger;
   metrics?: Metrics;
 }
@@ -36,6 +49,62 @@ interface CheckpointRow {
   name: string;
   version: number;
   position: string;
+  status: string;
+  updated_at: Date;
+  last_event_at: Date | null;
+  failed_position: string | null;
+  failed_stream: string | null;
+  failed_revision: string | null;
+  failed_event_id: string | null;
+  failed_event_type: string | null;
+  failed_error: string | null;
+  failed_attempts: number;
+  failed_at: Date | null;
+}
+
+/** The event a projection stopped at, as recorded on its checkpoint row. Positions and revisions are decimal strings. */
+export interface ProjectionFailure {
+  position: string;
+  stream: string;
+  revision: string;
+  eventId: string;
+  eventType: string;
+  error: string;
+  attempts: number;
+  failedAt: string;
+}
+
+const CLEARED_FAILURE = {
+  status: 'live',
+  failed_position: null,
+  failed_stream: null,
+  failed_revision: null,
+  failed_event_id: null,
+  failed_event_type: null,
+  failed_error: null,
+  failed_attempts: 0,
+  failed_at: null,
+};
+
+/** Connection, resource and concurrency errors: retried without end, never blamed on the event. */
+export function isTransientError(error: unknown): boolean {
+  if (error instanceof CheckpointMovedError) return true;
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    if (/^(08|40|53|57|58)/.test(code) || code === '55P03') return true; // SQLSTATE classes: connection, rollback, resources, operator, system
+    if (/^E[A-Z]+$/.test(code)) return true; // Node system errors: ECONNRESET, ECONNREFUSED, ETIMEDOUT, …
+  }
+  return typeof message === 'string' && /connection (is )?(terminated|closed|ended)|timeout exceeded|Connection is closed/i.test(message);
+}
+
+type ConsumeOutcome = 'done' | 'failed';
+
+/** The error as an operator reads it: knex's SQL prefix dropped, the SQLSTATE kept. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const withoutSql = /^\s*(?:insert|update|delete|select|with|merge)\b[\s\S]* - ([\s\S]+)$/i.exec(error.message)?.[1] ?? error.message;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? `${withoutSql} (SQLSTATE ${code})` : withoutSql;
 }
 
 export class ProjectionRunner {
@@ -115,22 +184,38 @@ export class ProjectionRunner {
       leaseLost = true;
       void this.closeCurrent?.();
     });
-    while (!this.stopped && !leaseLost) {
-      const position = await readCheckpoint(this.knex, this.name);
+    const done = () => this.stopped || leaseLost;
+    while (!done()) {
+      const row = await readCheckpointRow(this.knex, this.name);
+      const position = row ? BigInt(row.position) : NONE;
+      // A failure recorded by an earlier run (this or another process) gets one more attempt.
+      const retryOnce = row?.status === 'failed' && row.failed_position !== null ? BigInt(row.failed_position) : undefined;
+      if (retryOnce !== undefined) this.options.logger?.info({ projection: this.name, position: retryOnce.toString() }, 'projection failed earlier; retrying that event once');
       const subscription = this.store.subscribeToAll(position === NONE ? {} : { fromPosition: position });
       this.closeCurrent = () => subscription.close();
+      let outcome: ConsumeOutcome = 'done';
       try {
-        await this.consume(subscription[Symbol.asyncIterator](), position, () => this.stopped || leaseLost);
+        outcome = await this.consume(subscription[Symbol.asyncIterator](), position, done, retryOnce);
       } catch (error) {
         if (!(error instanceof CheckpointMovedError)) throw error;
         this.options.logger?.info({ projection: this.name }, 'checkpoint moved (rebuild or another runner); resubscribing');
       } finally {
         await subscription.close();
       }
+      if (outcome === 'failed') await this.waitWhileFailed(done);
     }
   }
 
-  private async consume(iterator: AsyncIterator<RecordedEvent>, startPosition: bigint, done: () => boolean): Promise<void> {
+  /** Stopped at a failed event: keeps the lease (no standby spins on it) until a rebuild clears the failure. */
+  private async waitWhileFailed(done: () => boolean): Promise<void> {
+    while (!done()) {
+      await this.sleep(this.options.failedPollMs ?? 1000);
+      const row = await readCheckpointRow(this.knex, this.name).catch(() => undefined);
+      if (row && row.status !== 'failed') return;
+    }
+  }
+
+  private async consume(iterator: AsyncIterator<RecordedEvent>, startPosition: bigint, done: () => boolean, retryOnce: bigint | undefined): Promise<ConsumeOutcome> {
     const batchSize = this.options.batchSize ?? 500;
     const ready = Symbol('ready');
     let position = startPosition;
@@ -138,7 +223,7 @@ export class ProjectionRunner {
     while (!done()) {
       const first = await (pending ?? iterator.next());
       pending = undefined;
-      if (first.done) return;
+      if (first.done) return 'done';
       const batch = [first.value];
       while (batch.length < batchSize) {
         pending = iterator.next();
@@ -148,14 +233,80 @@ export class ProjectionRunner {
         if (next.done) break;
         batch.push(next.value);
       }
-      if (done()) return;
-      await applyBatch(this.knex, this.projection, projectionSchema(this.name), batch, position, true);
-      position = batch.at(-1)!.position;
+      if (done()) return 'done';
+      const applied = await this.applyOrIsolate(batch, position, done, retryOnce);
+      if (applied === undefined) return done() ? 'done' : 'failed';
+      position = applied;
       this.observe(batch.at(-1)!);
     }
+    return 'done';
+  }
+
+  /**
+   * Applies the batch in one transaction; when that fails for a reason other than the
+   * infrastructure, applies it one event per transaction so the event at fault is known
+   * and everything before it is applied. Returns the new checkpoint, or undefined when
+   * an event failed for good (recorded) or the runner is stopping.
+   */
+  private async applyOrIsolate(batch: RecordedEvent[], position: bigint, done: () => boolean, retryOnce: bigint | undefined): Promise<bigint | undefined> {
+    const schema = projectionSchema(this.name);
+    if (batch.length > 1) {
+      try {
+        await applyBatch(this.knex, this.projection, schema, batch, position, true);
+        return batch.at(-1)!.position;
+      } catch (error) {
+        if (isTransientError(error)) throw error;
+        this.options.logger?.warn({ err: error, projection: this.name }, 'batch failed; applying its events one by one to find the one at fault');
+      }
+    }
+    let checkpoint = position;
+    for (const event of batch) {
+      const limit = event.position === retryOnce ? 1 : (this.options.maxAttempts ?? 3);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await applyBatch(this.knex, this.projection, schema, [event], checkpoint, true);
+          break;
+        } catch (error) {
+          if (isTransientError(error)) throw error;
+          this.options.logger?.warn({ err: error, projection: this.name, position: event.position.toString(), attempt }, 'projection could not apply event');
+          if (attempt >= limit) {
+            await this.recordFailure(event, checkpoint, attempt, error);
+            return undefined;
+          }
+          await this.sleep((this.options.retryDelayMs ?? 500) * 2 ** (attempt - 1));
+          if (done()) return undefined;
+        }
+      }
+      checkpoint = event.position;
+    }
+    return checkpoint;
+  }
+
+  private async recordFailure(event: RecordedEvent, checkpoint: bigint, attempts: number, error: unknown): Promise<void> {
+    const message = describeError(error).slice(0, 2000);
+    const updated = await this.knex('projection_checkpoints')
+      .where({ name: this.name, position: checkpoint.toString() })
+      .update({
+        status: 'failed',
+        failed_position: event.position.toString(),
+        failed_stream: event.streamName,
+        failed_revision: event.revision.toString(),
+        failed_event_id: event.id,
+        failed_event_type: event.type,
+        failed_error: message,
+        failed_attempts: this.knex.raw('CASE WHEN failed_position = ? THEN failed_attempts + ? ELSE ? END', [event.position.toString(), attempts, attempts]),
+        failed_at: this.knex.fn.now(),
+      });
+    if (updated === 0) throw new CheckpointMovedError();
+    this.options.metrics?.projectionFailed.set({ projection: this.name }, 1);
+    this.options.logger?.error(
+      { projection: this.name, stream: event.streamName, revision: event.revision.toString(), position: event.position.toString(), type: event.type, error: message },
+      'projection stopped: it cannot apply this event. Fix the cause, then restart the projector (it retries the event once) or rebuild the projection',
+    );
   }
 
   private observe(last: RecordedEvent): void {
+    this.options.metrics?.projectionFailed.set({ projection: this.name }, 0);
     this.options.metrics?.projectionLagSeconds.set({ projection: this.name }, Math.max(0, (Date.now() - last.recordedAt.getTime()) / 1000));
   }
 
@@ -170,9 +321,8 @@ export class ProjectionRunner {
   }
 }
 
-async function readCheckpoint(knex: Knex, name: string): Promise<bigint> {
-  const row = await knex('projection_checkpoints').where({ name }).first<CheckpointRow | undefined>();
-  return row ? BigInt(row.position) : NONE;
+function readCheckpointRow(knex: Knex, name: string): Promise<CheckpointRow | undefined> {
+  return knex('projection_checkpoints').where({ name }).first<CheckpointRow | undefined>();
 }
 
 /**
@@ -215,7 +365,7 @@ async function applyBatch(
       const last = events.at(-1)!;
       await trx('projection_checkpoints')
         .where({ name: projection.name })
-        .update({ position: last.position.toString(), updated_at: trx.fn.now(), last_event_at: last.recordedAt });
+        .update({ position: last.position.toString(), updated_at: trx.fn.now(), last_event_at: last.recordedAt, ...CLEARED_FAILURE });
     }
   };
   if (db.isTransaction) await run(db as Knex.Transaction);
@@ -295,44 +445,122 @@ export async function rebuildProjection(
     await trx.raw(`ALTER SCHEMA ${shadow} RENAME TO ${live}`);
     await trx('projection_checkpoints')
       .where({ name: projection.name })
-      .update({ position: position.toString(), version: projection.version, updated_at: trx.fn.now(), status: 'live' });
+      .update({ position: position.toString(), version: projection.version, updated_at: trx.fn.now(), ...CLEARED_FAILURE });
   });
   await knex.raw(`DROP SCHEMA IF EXISTS ${old} CASCADE`);
   opts.logger?.info({ projection: projection.name, events: count }, 'projection rebuilt');
   return { events: count, position };
 }
 
+/** What status needs of a consumer: projections and reactors alike. */
+export type ConsumerRef = Pick<Projection, 'name' | 'version'>;
+
+/**
+ * - `live`: a runner holds the lease and has applied everything;
+ * - `behind`: a runner holds the lease and is catching up;
+ * - `stopped`: no process runs it (no runner holds the lease), whatever its lag;
+ * - `failed`: it stopped at an event it cannot apply (see `failure`);
+ * - `not-started`: it has no checkpoint yet.
+ */
+export type ProjectionState = 'live' | 'behind' | 'stopped' | 'failed' | 'not-started';
+
 export interface ProjectionStatus {
   name: string;
   version: number;
   position: string;
+  state: ProjectionState;
+  /** Unapplied events, counted up to `lagCountLimit` (then `lagEventsCapped`). */
   lagEvents: number;
-  lagSeconds: number | null;
+  lagEventsCapped: boolean;
+  /** Age of the oldest unapplied event (0 when caught up). */
+  lagSeconds: number;
+  /** When the checkpoint last moved. */
   updatedAt: string | null;
-  state: 'live' | 'behind' | 'not-started';
+  /** When the last applied event was recorded. */
+  lastEventAt: string | null;
+  /** Whether some process's runner holds the leader lease (advisory lock). */
+  runnerActive: boolean;
+  failure: ProjectionFailure | null;
 }
 
-/** For GET /v1/admin/projections and `tessera projections status`. */
-export async function projectionStatuses(knex: Knex, store: EventStore, projections: readonly Projection[]): Promise<ProjectionStatus[]> {
-  const rows = await knex('projection_checkpoints').select<Array<CheckpointRow & { updated_at: Date; last_event_at: Date | null }>>('*');
-  const head = await store.headPosition();
+export const DEFAULT_LAG_COUNT_LIMIT = 10_000;
+
+/**
+ * For GET /v1/admin/projections, `tessera projections status`, /health/ready and the
+ * gauges. Cheap: nothing is read when a checkpoint is at the head; otherwise the
+ * unapplied events are counted (up to a limit) and only the oldest one is read.
+ */
+export async function projectionStatuses(
+  knex: Knex,
+  store: EventStore,
+  consumers: readonly ConsumerRef[],
+  opts: { lagCountLimit?: number; now?: Date } = {},
+): Promise<ProjectionStatus[]> {
+  const limit = opts.lagCountLimit ?? DEFAULT_LAG_COUNT_LIMIT;
+  const now = opts.now ?? new Date();
+  const [rows, head, leased] = await Promise.all([
+    knex('projection_checkpoints').select<CheckpointRow[]>('*'),
+    store.headPosition(),
+    leasedConsumers(knex, consumers.map((c) => c.name)),
+  ]);
   return Promise.all(
-    projections.map(async (p) => {
-      const row = rows.find((r) => r.name === p.name);
+    consumers.map(async (consumer): Promise<ProjectionStatus> => {
+      const row = rows.find((r) => r.name === consumer.name);
       const position = row ? BigInt(row.position) : NONE;
-      const behind = position < head ? await store.readAll({ ...(position === NONE ? {} : { afterPosition: position }), maxCount: 10_000 }) : [];
-      const oldestUnapplied = behind[0];
+      const lag = position < head ? await unapplied(store, position, limit) : { count: 0, oldest: undefined };
+      const failure = row ? failureOf(row) : null;
+      const runnerActive = leased.has(consumer.name);
+      const state: ProjectionState = !row ? 'not-started' : failure ? 'failed' : !runnerActive ? 'stopped' : lag.count > 0 ? 'behind' : 'live';
       return {
-        name: p.name,
-        version: row?.version ?? p.version,
+        name: consumer.name,
+        version: row?.version ?? consumer.version,
         position: position.toString(),
-        lagEvents: behind.length,
-        lagSeconds: oldestUnapplied ? Math.max(0, (Date.now() - oldestUnapplied.recordedAt.getTime()) / 1000) : 0,
+        state,
+        lagEvents: lag.count,
+        lagEventsCapped: lag.count >= limit,
+        lagSeconds: lag.oldest ? Math.max(0, (now.getTime() - lag.oldest.recordedAt.getTime()) / 1000) : 0,
         updatedAt: row?.updated_at?.toISOString() ?? null,
-        state: !row ? 'not-started' : behind.length > 0 ? 'behind' : 'live',
+        lastEventAt: row?.last_event_at?.toISOString() ?? null,
+        runnerActive,
+        failure,
       };
     }),
   );
+}
+
+async function unapplied(store: EventStore, position: bigint, limit: number): Promise<{ count: number; oldest: RecordedEvent | undefined }> {
+  const after = position === NONE ? {} : { afterPosition: position };
+  // Counted from the table, so events that readAll does not hand out yet (an older transaction is still open) are lag too.
+  const count = store.countAfter ? await store.countAfter(position, limit) : (await store.readAll({ ...after, maxCount: limit })).length;
+  const [oldest] = count > 0 ? await store.readAll({ ...after, maxCount: 1 }) : [];
+  return { count, oldest };
+}
+
+function failureOf(row: CheckpointRow): ProjectionFailure | null {
+  if (row.status !== 'failed' || row.failed_position === null) return null;
+  return {
+    position: row.failed_position,
+    stream: row.failed_stream ?? '',
+    revision: row.failed_revision ?? '',
+    eventId: row.failed_event_id ?? '',
+    eventType: row.failed_event_type ?? '',
+    error: row.failed_error ?? '',
+    attempts: row.failed_attempts,
+    failedAt: row.failed_at?.toISOString() ?? '',
+  };
+}
+
+/** Which consumers some session holds the leader lock of: pg_locks, so asking never takes the lease. */
+async function leasedConsumers(knex: Knex, names: string[]): Promise<Set<string>> {
+  const { rows } = await knex.raw<{ rows: Array<{ name: string }> }>(
+    `SELECT c.name FROM unnest(?::text[]) AS c(name)
+      WHERE EXISTS (SELECT 1 FROM pg_locks l
+                     WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                       AND l.classid = ?::oid AND l.objid = hashtext(c.name)::oid)`,
+    [names, LOCK_NAMESPACE],
+  );
+  return new Set(rows.map((r) => r.name));
 }
 
 export async function checkpointPositions(knex: Knex): Promise<Map<string, bigint>> {
@@ -359,4 +587,22 @@ export async function readAtCheckpoint<T>(
     },
     { isolationLevel: 'repeatable read', readOnly: true },
   );
+}
+
+/**
+ * The `projections` entry of /health/ready: failing when a projection is stopped at an
+ * event it cannot apply, or more than `maxLagEvents` behind. A projection no runner
+ * holds (`stopped`, e.g. during a projector deploy) is reported but only fails by lag.
+ */
+export async function projectionReadiness(knex: Knex, store: EventStore, consumers: readonly ConsumerRef[], maxLagEvents: number): Promise<CheckResult> {
+  const statuses = await projectionStatuses(knex, store, consumers, { lagCountLimit: maxLagEvents + 1 });
+  const problems = statuses.flatMap((s) => {
+    if (s.failure) return [`${s.name} failed at position ${s.failure.position} (${s.failure.stream} revision ${s.failure.revision}, ${s.failure.eventType}): ${s.failure.error}`];
+    if (s.lagEvents > maxLagEvents) return [`${s.name} is more than ${maxLagEvents} events behind`];
+    return [];
+  });
+  const items = Object.fromEntries(
+    statuses.map((s) => [s.name, { state: s.state, position: s.position, lagEvents: s.lagEvents, lagSeconds: s.lagSeconds, runnerActive: s.runnerActive, failure: s.failure }]),
+  );
+  return { status: problems.length ? 'failing' : 'ok', ...(problems.length ? { detail: problems.join('; ') } : {}), maxLagEvents, items };
 }

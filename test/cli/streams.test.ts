@@ -154,12 +154,12 @@ describe('tessera projections', () => {
     expect(json.code, json.stderr).toBe(0);
     const status = JSON.parse(json.stdout);
     expect(status.head).toBe(head);
-    expect(status.items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'users']);
-    for (const item of status.items) expect(item).toMatchObject({ version: 1, position: head, lagEvents: 0, state: 'live' });
+    expect(status.items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'users', 'ticketingReactor']);
+    for (const item of status.items) expect(item).toMatchObject({ version: 1, position: head, lagEvents: 0, state: 'live', runnerActive: true, failure: null });
 
     const human = await runCli(['projections', 'status'], env);
     expect(human.code).toBe(0);
-    expect(lines(human.stdout)[0]).toMatch(/^NAME +VERSION +POSITION +STATE +LAG EVENTS +LAG SECONDS +UPDATED$/);
+    expect(lines(human.stdout)[0]).toMatch(/^NAME +VERSION +POSITION +STATE +LAG EVENTS +LAG SECONDS +CHECKPOINT AT +RUNNER$/);
     expect(human.stdout).toMatch(new RegExp(`ticketing +1 +${head} +live +0 `));
   });
 

@@ -20,6 +20,7 @@ export function testEnv(databaseUrl: string, env: Record<string, string> = {}): 
   return {
     DATABASE_URL: databaseUrl,
     PORT: '0',
+    HEALTH_PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     JWT_SECRET: TEST_JWT_SECRET,
@@ -61,6 +62,8 @@ export async function startTestApp(opts: { env?: Record<string, string>; db?: Te
 
 export interface ChildApp {
   url: string;
+  /** The health listener of a child without the api role (HEALTH_PORT=0 picks a free port); empty otherwise. */
+  healthUrl: string;
   process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -68,13 +71,14 @@ export interface ChildApp {
 /** A Tessera in its own process (e.g. a second API instance), with the given env. */
 export async function startChildApp(env: Record<string, string>): Promise<ChildApp> {
   const child = forkTs('test/support/serverProcess.ts', [], env);
-  const port = await new Promise<number | undefined>((resolve, reject) => {
-    child.once('message', (message: { ready?: boolean; port?: number }) => (message.ready ? resolve(message.port) : reject(new Error('not ready'))));
+  const { port, healthPort } = await new Promise<{ port?: number; healthPort?: number }>((resolve, reject) => {
+    child.once('message', (message: { ready?: boolean; port?: number; healthPort?: number }) => (message.ready ? resolve(message) : reject(new Error('not ready'))));
     child.once('exit', (code) => reject(new Error(`server process exited with ${code}`)));
   });
   return {
     // empty when the child runs no api role
     url: port ? `http://127.0.0.1:${port}` : '',
+    healthUrl: healthPort ? `http://127.0.0.1:${healthPort}` : '',
     process: child,
     async stop() {
       child.kill('SIGTERM');

@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config.js';
 import { startTessera } from '../../src/main.js';
 
 const tessera = await startTessera(loadConfig(process.env));
-process.send?.({ ready: true, port: tessera.port });
+process.send?.({ ready: true, port: tessera.port, healthPort: tessera.healthPort });
 process.on('SIGTERM', () => {
   void tessera.stop().then(() => process.exit(0));
 });

@@ -179,6 +179,15 @@ export class PostgresEventStore implements EventStore {
     return BigInt(rows[0]!.head);
   }
 
+  async countAfter(position: bigint, limit: number): Promise<number> {
+    // An index-only scan of the primary key, stopped at the limit.
+    const { rows } = await this.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM (SELECT 1 FROM eventstore.events WHERE position > $1 ORDER BY position LIMIT $2) t',
+      [position.toString(), limit],
+    );
+    return rows[0]!.n;
+  }
+
   async ping(): Promise<void> {
     await this.query('SELECT 1 FROM eventstore.streams LIMIT 1');
   }
