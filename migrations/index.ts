@@ -3,6 +3,7 @@ import * as eventstore from './001_eventstore.js';
 import * as runtime from './002_runtime.js';
 import * as identity from './003_identity.js';
 import * as ticketing from './004_ticketing.js';
+import * as apiKeys from './006_api_keys.js';
 
 /**
  * Migrations are imported statically (not discovered on disk) so they run the same
@@ -13,6 +14,7 @@ const migrations: Record<string, Knex.Migration> = {
   '002_runtime': runtime,
   '003_identity': identity,
   '004_ticketing': ticketing,
+  '006_api_keys': apiKeys,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -28,7 +28,9 @@
  *
  * and in the handler `resourceRolesOf(ctx)` gives the roles the check found.
  */
+import type { Knex } from 'knex';
 import type { TicketingCommands } from '../commands/ticketing/ticketingCommands.js';
+import { getEventRow } from '../projections/ticketing/queries.js';
 import { forbiddenHttp, notFoundHttp } from './problem.js';
 import { access, type Access, type Principal, type RouteContext } from './routes.js';
 
@@ -110,10 +112,30 @@ export function resourceRolesOf(ctx: Pick<RouteContext<unknown, unknown, unknown
   return { roles: found?.roles ?? [], asAdmin: found?.asAdmin ?? false };
 }
 
-export type ChannelAuthorizer = (principal: Principal, channel: string) => Promise<boolean>;
+/**
+ * The live hub's hook. `true`: allowed for as long as the socket's credential holds;
+ * `'recheck'`: allowed through a role that can be lost (a draft's team), so the hub
+ * asks again before it delivers updates; `false`: refused.
+ */
+export type ChannelGrant = boolean | 'recheck';
+export type ChannelAuthorizer = (principal: Principal, channel: string) => Promise<ChannelGrant>;
+
+/**
+ * Cheap existence checks on a read model, asked before any loader: a channel for a
+ * resource the read model has never seen is refused without reading the event store
+ * (a subscribe flood of random ids costs one indexed lookup each). The price is the
+ * projection's lag: an event created a moment ago may be refused until it is projected.
+ */
+export interface ChannelProbes {
+  /** undefined: no such event; otherwise whether it is still a draft (only drafts can stop being visible). */
+  eventExists?: (eventId: string) => Promise<{ draft: boolean } | undefined>;
+}
 
 export class ResourceAccess {
-  constructor(private readonly loaders: RoleLoaders) {}
+  constructor(
+    private readonly loaders: RoleLoaders,
+    private readonly probes: ChannelProbes = {},
+  ) {}
 
   /** Rule: the caller holds one of `roles` on the ticketed event in `:id`. */
   event(roles: readonly EventRole[], opts?: RuleOptions): Access {
@@ -179,7 +201,14 @@ export class ResourceAccess {
    *   cancelled); its team (and admins) also while it is a draft.
    * - `meeting:<id>`: its organizer and participants (and admins).
    */
-  readonly authorizeChannel: ChannelAuthorizer = async (principal, channel) => {
+  readonly authorizeChannel = async (principal: Principal, channel: string): Promise<boolean> => Boolean(await this.channelAccess(principal, channel));
+
+  /**
+   * As `authorizeChannel`, saying whether the grant can be lost (see ChannelGrant). A
+   * published or cancelled event stays public, so its channel is granted for good; a
+   * draft's is granted to its team (and admins) on the domain state, and re-checked.
+   */
+  readonly channelAccess: ChannelAuthorizer = async (principal, channel) => {
     const match = /^(user|event|meeting):(.{1,64})$/.exec(channel);
     if (!match) return false;
     const [, kind, id] = match as unknown as [string, 'user' | 'event' | 'meeting', string];
@@ -187,11 +216,31 @@ export class ResourceAccess {
       case 'user':
         return id === 'me' || id.toLowerCase() === principal.userId.toLowerCase();
       case 'event':
-        return (await this.authorize('event', id, principal, RESOURCE_ROLES.event, { allowPublic: true })).allowed;
+        return this.eventChannelAccess(principal, id);
       case 'meeting':
-        return (await this.authorize('meeting', id, principal, ['organizer', 'participant'])).allowed;
+        return (await this.authorize('meeting', id, principal, ['organizer', 'participant'])).allowed ? 'recheck' : false;
     }
   };
+
+  private async eventChannelAccess(principal: Principal, id: string): Promise<ChannelGrant> {
+    if (!UUID.test(id)) return false;
+    if (this.probes.eventExists) {
+      const known = await this.probes.eventExists(id.toLowerCase());
+      if (!known) return false;
+      if (!known.draft) return true;
+    }
+    const membership = await this.membership('event', id, principal.userId, { fresh: true });
+    if (!decideAccess(principal, membership, RESOURCE_ROLES.event, { allowPublic: true }).allowed) return false;
+    return membership!.public ? true : 'recheck';
+  }
+}
+
+/** The channel probes over the read models (ticketing: one primary-key lookup). */
+export function readModelProbes(knex: Knex): ChannelProbes {
+  return { eventExists: async (eventId) => {
+    const row = await getEventRow(knex, eventId);
+    return row && { draft: row.status === 'draft' };
+  } };
 }
 
 /** The hook as a free function, for callers holding a ResourceAccess. */
