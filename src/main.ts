@@ -142,7 +142,7 @@ export async function startTessera(config: Config, logger: Logger = createLogger
     if (config.roles.includes('api')) {
       const accessTokens = new AccessTokens(jwtSecret, config.jwt.accessTokenTtlSeconds);
       const identity = createIdentity({ knex, store, commands, accessTokens, adminEmails: config.adminEmails, refreshTokenTtlDays: config.jwt.refreshTokenTtlDays, clock });
-      const resources = new ResourceAccess(roleLoaders({ ticketing }), readModelProbes(knex));
+      const resources = new ResourceAccess(roleLoaders({ ticketing }), readModelProbes({ knex, headPosition: () => store.headPosition() }));
       const parts = { knex, store, commands, projections, consumers, accessTokens, ticketing, jobs, clock, identity, resources };
       routes = buildRoutes(parts);
       let rateLimitRedis: Redis | undefined;

@@ -31,6 +31,8 @@
 import type { Knex } from 'knex';
 import type { TicketingCommands } from '../commands/ticketing/ticketingCommands.js';
 import { getEventRow } from '../projections/ticketing/queries.js';
+import { TICKETING_PROJECTION } from '../projections/ticketing/ticketingProjection.js';
+import { ProjectionProgress } from './consistency.js';
 import { forbiddenHttp, notFoundHttp } from './problem.js';
 import { access, type Access, type Principal, type RouteContext } from './routes.js';
 
@@ -235,12 +237,26 @@ export class ResourceAccess {
   }
 }
 
-/** The channel probes over the read models (ticketing: one primary-key lookup). */
-export function readModelProbes(knex: Knex): ChannelProbes {
-  return { eventExists: async (eventId) => {
-    const row = await getEventRow(knex, eventId);
-    return row && { draft: row.status === 'draft' };
-  } };
+/**
+ * The channel probes over the read models: one primary-key lookup; on a miss, a wait
+ * (≤ `waitMs`, then 503 → the hub answers `unavailable`) until the ticketing read model
+ * has applied everything appended so far, and a second lookup — so an event created a
+ * moment ago is found, and an id that does not exist still costs no stream read.
+ */
+export function readModelProbes(deps: { knex: Knex; headPosition: () => Promise<bigint>; waitMs?: number }): ChannelProbes {
+  const progress = new ProjectionProgress(deps.knex, () => [TICKETING_PROJECTION], { timeoutMs: deps.waitMs ?? 2000 });
+  const status = async (eventId: string) => (await getEventRow(deps.knex, eventId))?.status;
+  return {
+    eventExists: async (eventId) => {
+      let found = await status(eventId);
+      if (found === undefined) {
+        const head = await deps.headPosition();
+        if (head >= 0n) await progress.waitFor(head, [TICKETING_PROJECTION]);
+        found = await status(eventId);
+      }
+      return found === undefined ? undefined : { draft: found === 'draft' };
+    },
+  };
 }
 
 /** The hook as a free function, for callers holding a ResourceAccess. */
