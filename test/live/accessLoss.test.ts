@@ -54,6 +54,28 @@ describe('logout of all sessions', () => {
   });
 });
 
+describe('logout of one session, and a password change', () => {
+  it('a logout closes that session’s sockets only; a password change closes every other session’s and keeps the new one', async () => {
+    const user = await register(a.url);
+    const second = await login(a.url, user.email, user.password);
+    const first = await clients.connect(wsUrl(b.url, user.accessToken));
+    const other = await clients.connect(wsUrl(b.url, second.body.accessToken as string));
+    for (const s of [first, other]) expect(await s.subscribe('user:me')).toMatchObject({ type: 'subscribed' });
+
+    expect((await user.http.post('/v1/auth/logout', { refreshToken: second.body.refreshToken })).status).toBe(204);
+    expect((await other.closed).code).toBe(4401);
+    expect(await first.request({ type: 'ping' })).toEqual({ type: 'pong' });
+
+    const changed = await user.http.post('/v1/me/password', { currentPassword: user.password, newPassword: 'a brand new passphrase' });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    const fresh = await clients.connect(wsUrl(b.url, changed.body.accessToken as string));
+    expect(await fresh.subscribe('user:me')).toMatchObject({ type: 'subscribed' });
+    expect((await first.closed).code).toBe(4401);
+    expect(await fresh.request({ type: 'ping' })).toEqual({ type: 'pong' });
+    expect(fresh.closeInfo).toBeUndefined();
+  });
+});
+
 describe('a role lost on a draft event', () => {
   it('a removed viewer’s subscription ends with error forbidden, and the draft’s new description never reaches them', async () => {
     const organizer = await register(a.url);
