@@ -73,7 +73,7 @@ export interface RouteDefinition<P extends ZodType = ZodType, Q extends ZodType 
    * each time). For answers that carry secrets (tokens), which must not be stored.
    */
   idempotentReplay?: boolean;
-  /** Refused to API keys (403 `api-key-not-allowed`): managing keys, the password. */
+  /** Refused to API keys (403 `api-key-not-allowed`): managing keys, the password, logout. */
   sessionOnly?: boolean;
   /** Documented success status (default 200). */
   successStatus?: number;
