@@ -77,8 +77,9 @@ describe('the lifecycle', () => {
     expectProblem(await user.http.post('/v1/me/api-keys', { name: 'x', scopes: ['read'], expiresAt: future(-1) }), 400, 'validation-failed');
     expectProblem(await client(a.url, 'tsk_not-a-real-key').get('/v1/me'), 401);
 
-    const soon = await createKey(user.accessToken, { name: 'soon', scopes: ['read'], expiresAt: new Date(Date.now() + 1500).toISOString() });
-    await new Promise((r) => setTimeout(r, 1600));
+    const expiresAtMs = Date.now() + 3000;
+    const soon = await createKey(user.accessToken, { name: 'soon', scopes: ['read'], expiresAt: new Date(expiresAtMs).toISOString() });
+    await new Promise((r) => setTimeout(r, Math.max(0, expiresAtMs - Date.now() + 200)));
     expectProblem(await client(a.url, soon.secret).get('/v1/me'), 401);
   });
 });

@@ -28,8 +28,8 @@ async function hub(options: LiveHubDependencies['options'] = {}): Promise<TestHu
 
 const tokenFor = (userId: string) => tokens.issue({ userId, roles: [] }, new Date());
 
-/** A token that expires within about two seconds (JWT times are whole seconds). */
-const shortLived = (userId: string) => new AccessTokens(TEST_JWT_SECRET, 2).issue({ userId, roles: [] }, new Date());
+/** A token that expires in two to three seconds (JWT times are whole seconds). */
+const shortLived = (userId: string) => new AccessTokens(TEST_JWT_SECRET, 3).issue({ userId, roles: [] }, new Date());
 
 /** Resolves with the close, or with undefined if the socket is still open after `ms`. */
 async function closedWithin(client: LiveClient, ms: number): Promise<{ code: number } | undefined> {
