@@ -239,12 +239,12 @@ export class ResourceAccess {
 
 /**
  * The channel probes over the read models: one primary-key lookup; on a miss, a wait
- * (≤ `waitMs`, then 503 → the hub answers `unavailable`) until the ticketing read model
+ * (≤ `waitMs`, default 5 s as for X-Min-Position, then 503 → the hub answers `unavailable`) until the ticketing read model
  * has applied everything appended so far, and a second lookup — so an event created a
  * moment ago is found, and an id that does not exist still costs no stream read.
  */
 export function readModelProbes(deps: { knex: Knex; headPosition: () => Promise<bigint>; waitMs?: number }): ChannelProbes {
-  const progress = new ProjectionProgress(deps.knex, () => [TICKETING_PROJECTION], { timeoutMs: deps.waitMs ?? 2000 });
+  const progress = new ProjectionProgress(deps.knex, () => [TICKETING_PROJECTION], { timeoutMs: deps.waitMs ?? 5000 });
   const status = async (eventId: string) => (await getEventRow(deps.knex, eventId))?.status;
   return {
     eventExists: async (eventId) => {

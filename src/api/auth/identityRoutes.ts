@@ -189,6 +189,8 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
       handler: async (ctx) => {
         const outcome = await deps.refreshTokens.rotate(ctx.body.refreshToken, ctx.now, client(ctx));
         if (outcome.kind === 'reused') {
+          // Theft detected: the live sockets of that login end too.
+          await deps.knex.transaction((trx) => announceRevocation(trx, { kind: 'session-revoked', userId: outcome.userId, session: outcome.familyId }));
           throw new HttpError(401, 'refresh-token-reused', 'This refresh token was already used; every session of its login is now revoked', {
             'WWW-Authenticate': 'Bearer',
           });
