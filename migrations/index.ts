@@ -4,6 +4,7 @@ import * as runtime from './002_runtime.js';
 import * as identity from './003_identity.js';
 import * as ticketing from './004_ticketing.js';
 import * as projectionFailures from './005_projection_failures.js';
+import * as apiKeys from './006_api_keys.js';
 import * as changefeedTeamOnly from './007_changefeed_team_only.js';
 
 /**
@@ -16,6 +17,7 @@ const migrations: Record<string, Knex.Migration> = {
   '003_identity': identity,
   '004_ticketing': ticketing,
   '005_projection_failures': projectionFailures,
+  '006_api_keys': apiKeys,
   '007_changefeed_team_only': changefeedTeamOnly,
 };
 

@@ -25,9 +25,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ HEALTH_PORT: '0', READY_MAX_LAG_EVENTS: '50' })).toMatchObject({ healthPort: 0, readyMaxLagEvents: 50 });
   });
 
+  it('reads the live limits, with defaults', () => {
+    expect(loadConfig({}).live).toMatchObject({ maxSocketsPerUser: 10, messagesPerSecond: 20, messageBurst: 100 });
+    const live = loadConfig({ LIVE_MAX_SOCKETS_PER_USER: '3', LIVE_MESSAGES_PER_SECOND: '5', LIVE_MESSAGE_BURST: '7' }).live;
+    expect(live).toMatchObject({ maxSocketsPerUser: 3, messagesPerSecond: 5, messageBurst: 7 });
+  });
+
   it.each([
     [{ HEALTH_PORT: '70000' }, 'HEALTH_PORT'],
     [{ READY_MAX_LAG_EVENTS: '0' }, 'READY_MAX_LAG_EVENTS'],
+    [{ LIVE_MAX_SOCKETS_PER_USER: '0' }, 'LIVE_MAX_SOCKETS_PER_USER'],
+    [{ LIVE_MESSAGES_PER_SECOND: 'many' }, 'LIVE_MESSAGES_PER_SECOND'],
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PROCESS_ROLES: 'api,cook' }, 'PROCESS_ROLES'],
     [{ EVENT_STORE: 'mongo' }, 'EVENT_STORE'],

@@ -67,6 +67,9 @@ const schema = z
     JOBS_STALLED_MS: positiveInt(30_000),
     LIVE_HEARTBEAT_MS: positiveInt(30_000),
     LIVE_MAX_BUFFERED_BYTES: positiveInt(1024 * 1024),
+    LIVE_MAX_SOCKETS_PER_USER: positiveInt(10),
+    LIVE_MESSAGES_PER_SECOND: positiveInt(20),
+    LIVE_MESSAGE_BURST: positiveInt(100),
   })
   .superRefine((env, ctx) => {
     if (env.EVENT_STORE === 'esdb' && !env.ESDB_URL) {
@@ -103,8 +106,8 @@ export interface Config {
   rateLimits: { authPerMinute: number; userPerMinute: number; keyPrefix: string };
   http: { bodyLimit: string; requestTimeoutMs: number };
   jobs: { queueName: string; sweeperIntervalMs: number; stalledIntervalMs: number };
-  /** The live hub: ping interval, and the send buffer past which a socket is dropped as a slow consumer. */
-  live: { heartbeatMs: number; maxBufferedBytes: number };
+  /** The live hub: ping interval, the send buffer past which a socket is dropped as a slow consumer, and the per-user/per-socket limits. */
+  live: { heartbeatMs: number; maxBufferedBytes: number; maxSocketsPerUser: number; messagesPerSecond: number; messageBurst: number };
 }
 
 export class ConfigError extends Error {
@@ -142,6 +145,12 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     rateLimits: { authPerMinute: env.RATE_LIMIT_AUTH_PER_MIN, userPerMinute: env.RATE_LIMIT_USER_PER_MIN, keyPrefix: env.RATE_LIMIT_KEY_PREFIX },
     http: { bodyLimit: env.BODY_LIMIT, requestTimeoutMs: env.REQUEST_TIMEOUT_MS },
     jobs: { queueName: env.JOBS_QUEUE, sweeperIntervalMs: env.SWEEPER_INTERVAL_MS, stalledIntervalMs: env.JOBS_STALLED_MS },
-    live: { heartbeatMs: env.LIVE_HEARTBEAT_MS, maxBufferedBytes: env.LIVE_MAX_BUFFERED_BYTES },
+    live: {
+      heartbeatMs: env.LIVE_HEARTBEAT_MS,
+      maxBufferedBytes: env.LIVE_MAX_BUFFERED_BYTES,
+      maxSocketsPerUser: env.LIVE_MAX_SOCKETS_PER_USER,
+      messagesPerSecond: env.LIVE_MESSAGES_PER_SECOND,
+      messageBurst: env.LIVE_MESSAGE_BURST,
+    },
   };
 }

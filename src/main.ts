@@ -31,7 +31,7 @@ import { allProjections } from './projections/index.js';
 import { buildRoutes, buildRouteDependencies } from './api/index.js';
 import { AccessTokens } from './api/auth/accessTokens.js';
 import { createIdentity, createRateLimit } from './api/auth/index.js';
-import { ResourceAccess, roleLoaders } from './api/access.js';
+import { ResourceAccess, readModelProbes, roleLoaders } from './api/access.js';
 import { LiveHub } from './api/live/index.js';
 import { answerClientError } from './api/problem.js';
 import type { RouteDefinition } from './api/routes.js';
@@ -163,8 +163,8 @@ export async function startTessera(config: Config, logger: Logger = createLogger
     let routes: RouteDefinition[] = [];
     if (config.roles.includes('api')) {
       const accessTokens = new AccessTokens(jwtSecret, config.jwt.accessTokenTtlSeconds);
-      const identity = createIdentity({ knex, store, commands, accessTokens, adminEmails: config.adminEmails, refreshTokenTtlDays: config.jwt.refreshTokenTtlDays });
-      const resources = new ResourceAccess(roleLoaders({ ticketing }));
+      const identity = createIdentity({ knex, store, commands, accessTokens, adminEmails: config.adminEmails, refreshTokenTtlDays: config.jwt.refreshTokenTtlDays, clock });
+      const resources = new ResourceAccess(roleLoaders({ ticketing }), readModelProbes({ knex, headPosition: () => store.headPosition() }));
       const parts = { knex, store, commands, projections, consumers, accessTokens, ticketing, jobs, clock, identity, resources };
       routes = buildRoutes(parts);
       let rateLimitRedis: Redis | undefined;
@@ -190,7 +190,7 @@ export async function startTessera(config: Config, logger: Logger = createLogger
           createRateLimit({
             ...config.rateLimits,
             ...(rateLimitRedis ? { redis: rateLimitRedis } : {}),
-            authenticate: (req) => accessTokens.authenticate(req),
+            authenticate: (req) => identity.credentials.authenticate(req),
             logger,
           }),
         ],
@@ -222,12 +222,18 @@ export async function startTessera(config: Config, logger: Logger = createLogger
       const live = new LiveHub({
         knex,
         databaseUrl,
-        tokens: accessTokens,
-        authorizeChannel: resources.authorizeChannel,
+        tokens: identity.credentials,
+        authorizeChannel: resources.channelAccess,
         seesTeamUpdates: resources.seesTeamUpdates,
         metrics,
         logger,
-        options: { heartbeatMs: config.live.heartbeatMs, maxBufferedBytes: config.live.maxBufferedBytes },
+        options: {
+          heartbeatMs: config.live.heartbeatMs,
+          maxBufferedBytes: config.live.maxBufferedBytes,
+          maxSocketsPerUser: config.live.maxSocketsPerUser,
+          messagesPerSecond: config.live.messagesPerSecond,
+          messageBurst: config.live.messageBurst,
+        },
       });
       cleanups.push(() => live.close());
       await live.start();

@@ -28,7 +28,11 @@
  *
  * and in the handler `resourceRolesOf(ctx)` gives the roles the check found.
  */
+import type { Knex } from 'knex';
 import type { TicketingCommands } from '../commands/ticketing/ticketingCommands.js';
+import { getEventRow } from '../projections/ticketing/queries.js';
+import { TICKETING_PROJECTION } from '../projections/ticketing/ticketingProjection.js';
+import { ProjectionProgress } from './consistency.js';
 import { forbiddenHttp, notFoundHttp } from './problem.js';
 import { access, type Access, type Principal, type RouteContext } from './routes.js';
 
@@ -110,10 +114,30 @@ export function resourceRolesOf(ctx: Pick<RouteContext<unknown, unknown, unknown
   return { roles: found?.roles ?? [], asAdmin: found?.asAdmin ?? false };
 }
 
-export type ChannelAuthorizer = (principal: Principal, channel: string) => Promise<boolean>;
+/**
+ * The live hub's hook. `true`: allowed for as long as the socket's credential holds;
+ * `'recheck'`: allowed through a role that can be lost (a draft's team), so the hub
+ * asks again before it delivers updates; `false`: refused.
+ */
+export type ChannelGrant = boolean | 'recheck';
+export type ChannelAuthorizer = (principal: Principal, channel: string) => Promise<ChannelGrant>;
+
+/**
+ * Cheap existence checks on a read model, asked before any loader: a channel for a
+ * resource the read model has never seen is refused without reading the event store
+ * (a subscribe flood of random ids costs one indexed lookup each). The price is the
+ * projection's lag: an event created a moment ago may be refused until it is projected.
+ */
+export interface ChannelProbes {
+  /** undefined: no such event; otherwise whether it is still a draft (only drafts can stop being visible). */
+  eventExists?: (eventId: string) => Promise<{ draft: boolean } | undefined>;
+}
 
 export class ResourceAccess {
-  constructor(private readonly loaders: RoleLoaders) {}
+  constructor(
+    private readonly loaders: RoleLoaders,
+    private readonly probes: ChannelProbes = {},
+  ) {}
 
   /** Rule: the caller holds one of `roles` on the ticketed event in `:id`. */
   event(roles: readonly EventRole[], opts?: RuleOptions): Access {
@@ -179,7 +203,14 @@ export class ResourceAccess {
    *   cancelled); its team (and admins) also while it is a draft.
    * - `meeting:<id>`: its organizer and participants (and admins).
    */
-  readonly authorizeChannel: ChannelAuthorizer = async (principal, channel) => {
+  readonly authorizeChannel = async (principal: Principal, channel: string): Promise<boolean> => Boolean(await this.channelAccess(principal, channel));
+
+  /**
+   * As `authorizeChannel`, saying whether the grant can be lost (see ChannelGrant). A
+   * published or cancelled event stays public, so its channel is granted for good; a
+   * draft's is granted to its team (and admins) on the domain state, and re-checked.
+   */
+  readonly channelAccess: ChannelAuthorizer = async (principal, channel) => {
     const match = /^(user|event|meeting):(.{1,64})$/.exec(channel);
     if (!match) return false;
     const [, kind, id] = match as unknown as [string, 'user' | 'event' | 'meeting', string];
@@ -187,9 +218,9 @@ export class ResourceAccess {
       case 'user':
         return id === 'me' || id.toLowerCase() === principal.userId.toLowerCase();
       case 'event':
-        return (await this.authorize('event', id, principal, RESOURCE_ROLES.event, { allowPublic: true })).allowed;
+        return this.eventChannelAccess(principal, id);
       case 'meeting':
-        return (await this.authorize('meeting', id, principal, ['organizer', 'participant'])).allowed;
+        return (await this.authorize('meeting', id, principal, ['organizer', 'participant'])).allowed ? 'recheck' : false;
     }
   };
 
@@ -204,6 +235,40 @@ export class ResourceAccess {
     // The recent state is enough (the subscribe was just authorised); no second stream read.
     const membership = await this.membership('event', match[1]!, principal.userId, { fresh: false });
     return decideAccess(principal, membership, RESOURCE_ROLES.event).allowed;
+  };
+
+  private async eventChannelAccess(principal: Principal, id: string): Promise<ChannelGrant> {
+    if (!UUID.test(id)) return false;
+    if (this.probes.eventExists) {
+      const known = await this.probes.eventExists(id.toLowerCase());
+      if (!known) return false;
+      if (!known.draft) return true;
+    }
+    const membership = await this.membership('event', id, principal.userId, { fresh: true });
+    if (!decideAccess(principal, membership, RESOURCE_ROLES.event, { allowPublic: true }).allowed) return false;
+    return membership!.public ? true : 'recheck';
+  }
+}
+
+/**
+ * The channel probes over the read models: one primary-key lookup; on a miss, a wait
+ * (≤ `waitMs`, default 5 s as for X-Min-Position, then 503 → the hub answers `unavailable`) until the ticketing read model
+ * has applied everything appended so far, and a second lookup — so an event created a
+ * moment ago is found, and an id that does not exist still costs no stream read.
+ */
+export function readModelProbes(deps: { knex: Knex; headPosition: () => Promise<bigint>; waitMs?: number }): ChannelProbes {
+  const progress = new ProjectionProgress(deps.knex, () => [TICKETING_PROJECTION], { timeoutMs: deps.waitMs ?? 5000 });
+  const status = async (eventId: string) => (await getEventRow(deps.knex, eventId))?.status;
+  return {
+    eventExists: async (eventId) => {
+      let found = await status(eventId);
+      if (found === undefined) {
+        const head = await deps.headPosition();
+        if (head >= 0n) await progress.waitFor(head, [TICKETING_PROJECTION]);
+        found = await status(eventId);
+      }
+      return found === undefined ? undefined : { draft: found === 'draft' };
+    },
   };
 }
 

@@ -9,7 +9,7 @@ import type { JobQueue } from '../jobs/jobs.js';
 import { adminRoutes } from './admin.js';
 import { ticketingRoutes } from './ticketing/ticketingRoutes.js';
 import { AccessTokens } from './auth/accessTokens.js';
-import type { Identity } from './auth/index.js';
+import { apiKeyRefusal, type Identity } from './auth/index.js';
 import type { ResourceAccess } from './access.js';
 import { ProjectionProgress } from './consistency.js';
 import { IdempotencyStore } from './idempotency.js';
@@ -37,14 +37,16 @@ export function buildRoutes(parts: ApiParts): RouteDefinition[] {
 }
 
 export function buildRouteDependencies(
-  parts: Pick<ApiParts, 'knex' | 'projections' | 'accessTokens' | 'clock'> & {
+  parts: Pick<ApiParts, 'knex' | 'projections' | 'identity' | 'clock'> & {
     /** Connections that hold Idempotency-Key claims (advisory locks) while a keyed request runs. */
     idempotencyClaims: pg.Pool;
   },
 ): RouteDependencies {
   const progress = new ProjectionProgress(parts.knex, () => parts.projections.map((p) => p.name));
   return {
-    authenticate: (req) => parts.accessTokens.authenticate(req),
+    // Access tokens and API keys (tsk_…); what a key may not do is decided per route.
+    authenticate: (req) => parts.identity.credentials.authenticate(req),
+    refuseApiKey: apiKeyRefusal,
     idempotency: new IdempotencyStore(parts.idempotencyClaims),
     waitForPosition: (position, projections) => progress.waitFor(position, projections),
     now: parts.clock,

@@ -13,6 +13,8 @@ import { bigintString } from './schemas.js';
 export interface Principal {
   userId: string;
   roles: string[];
+  /** Set when the caller authenticated with a personal API key (src/api/auth/apiKeys.ts). */
+  apiKey?: { id: string; scopes: readonly ('read' | 'write')[] };
 }
 
 export type Access =
@@ -74,6 +76,8 @@ export interface RouteDefinition<P extends ZodType = ZodType, Q extends ZodType 
    * each time). For answers that carry secrets (tokens), which must not be stored.
    */
   idempotentReplay?: boolean;
+  /** Refused to API keys (403 `api-key-not-allowed`): managing keys, the password, logout. */
+  sessionOnly?: boolean;
   /** Documented success status (default 200). */
   successStatus?: number;
   response?: ZodType;
@@ -90,6 +94,8 @@ export function route<P extends ZodType = ZodType, Q extends ZodType = ZodType, 
 export interface RouteDependencies {
   /** Resolves the bearer token; undefined when no credentials were sent; throws 401 when they are invalid. */
   authenticate(req: Request): Promise<Principal | undefined>;
+  /** Why a route refuses an API key (scope, admin, session-only), if it does. */
+  refuseApiKey?(definition: RouteDefinition, key: NonNullable<Principal['apiKey']>): HttpError | undefined;
   idempotency?: {
     run(args: { scope: string; key: string; req: Request; res: Response }, execute: (attempt: { keyIsNew: boolean }) => Promise<void>): Promise<void>;
   };
@@ -129,6 +135,10 @@ export function mountRoutes(router: Router, routes: RouteDefinition[], deps: Rou
 async function handle(definition: RouteDefinition, req: Request, res: Response, deps: RouteDependencies): Promise<void> {
   const principal = await deps.authenticate(req);
   if (definition.access.kind !== 'public' && !principal) throw unauthorized();
+  if (principal?.apiKey && deps.refuseApiKey) {
+    const refusal = deps.refuseApiKey(definition, principal.apiKey);
+    if (refusal) throw refusal;
+  }
   if (definition.access.kind === 'admin' && !principal!.roles.includes('admin')) throw forbiddenHttp('Administrators only');
 
   // Bounded before anything walks the body recursively (zod, idempotency hashing).

@@ -132,6 +132,13 @@ const MATRIX: Record<string, Fixture> = {
     const own = await register(app.url);
     return { ok: { as: own, path: '/v1/me/password', body: { currentPassword: PASSWORD, newPassword: 'a different passphrase' } } };
   },
+  'POST /v1/me/api-keys': async (w) => ({ ok: { as: w.fan, path: '/v1/me/api-keys', body: { name: 'matrix', scopes: ['read'] } } }),
+  'GET /v1/me/api-keys': async (w) => ({ ok: { as: w.fan, path: '/v1/me/api-keys' } }),
+  'DELETE /v1/me/api-keys/:id': async (w) => {
+    const created = await w.fan.http.post('/v1/me/api-keys', { name: 'to delete', scopes: ['read'] });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    return { ok: { as: w.fan, path: `/v1/me/api-keys/${created.body.id}` }, denied: [{ as: w.outsider, status: 404 }] };
+  },
   'POST /v1/admin/users/:id/roles': async (w) => ({
     ok: { as: w.admin, path: `/v1/admin/users/${w.fan.id}/roles`, body: { role: 'admin', action: 'revoke' } },
   }),

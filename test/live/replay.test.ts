@@ -34,8 +34,8 @@ beforeAll(async () => {
   store = createPostgresEventStore(db.url, { pollIntervalMs: 100 });
   runner = new ProjectionRunner(knex, db.url, store, counterProjection(), { batchSize: 20, standbyRetryMs: 100 });
   runner.start();
-  // Small pages so replays and tailing cross many page boundaries.
-  live = await startHub({ knex, databaseUrl: db.url, tokens, authorizeChannel: testAuthorizer(), options: { pageSize: 7, pruneIntervalMs: 0 } });
+  // Small pages so replays and tailing cross many page boundaries; one user holds every socket here, so no per-user cap.
+  live = await startHub({ knex, databaseUrl: db.url, tokens, authorizeChannel: testAuthorizer(), options: { pageSize: 7, pruneIntervalMs: 0, maxSocketsPerUser: 10_000 } });
   token = await tokens.issue({ userId: randomUUID(), roles: [] }, new Date());
 });
 afterEach(async () => {

@@ -8,6 +8,7 @@
  * role at the next refresh. Routes whose answers carry tokens opt out of stored
  * idempotent responses, so that no token is ever written down in clear.
  */
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import {
@@ -31,6 +32,7 @@ import { findCredentialsByEmail, findUserById, USERS_PROJECTION, type UserRow } 
 import { ProjectionProgress } from '../consistency.js';
 import { HttpError } from '../problem.js';
 import { access, route, type Principal, type RouteContext, type RouteDefinition } from '../routes.js';
+import { announceRevocation } from '../live/revocations.js';
 import type { AccessTokens } from './accessTokens.js';
 import type { ScryptPasswords } from './passwords.js';
 import type { RefreshTokenStore } from './refreshTokens.js';
@@ -104,10 +106,11 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
     ...(ctx.req.ip ? { ip: ctx.req.ip } : {}),
   });
 
-  const startSession = async (ctx: RouteContext<unknown, unknown, unknown>, principal: Principal) => {
-    const refresh = await deps.refreshTokens.issue(principal.userId, ctx.now, { client: client(ctx) });
+  /** A new login: a refresh-token family (`familyId` when given) and an access token naming it. */
+  const startSession = async (ctx: RouteContext<unknown, unknown, unknown>, principal: Principal, familyId?: string) => {
+    const refresh = await deps.refreshTokens.issue(principal.userId, ctx.now, { client: client(ctx), ...(familyId ? { familyId } : {}) });
     return {
-      accessToken: await deps.accessTokens.issue(principal, ctx.now),
+      accessToken: await deps.accessTokens.issue(principal, ctx.now, refresh.familyId),
       refreshToken: refresh.token,
       tokenType: 'Bearer' as const,
       expiresIn: deps.accessTokens.ttlSeconds,
@@ -116,8 +119,8 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
   };
 
   /** A new session for the user a command just wrote, with that write's revision and position. */
-  const sessionAfterWrite = async (ctx: RouteContext<unknown, unknown, unknown>, result: { user: ActiveUser; revision: bigint; position?: bigint }) => {
-    const session = await startSession(ctx, { userId: result.user.id, roles: [...result.user.roles] });
+  const sessionAfterWrite = async (ctx: RouteContext<unknown, unknown, unknown>, result: { user: ActiveUser; revision: bigint; position?: bigint }, familyId?: string) => {
+    const session = await startSession(ctx, { userId: result.user.id, roles: [...result.user.roles] }, familyId);
     return {
       body: { user: userJson(result.user, result.revision), ...session },
       revision: result.revision,
@@ -186,6 +189,8 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
       handler: async (ctx) => {
         const outcome = await deps.refreshTokens.rotate(ctx.body.refreshToken, ctx.now, client(ctx));
         if (outcome.kind === 'reused') {
+          // Theft detected: the live sockets of that login end too.
+          await deps.knex.transaction((trx) => announceRevocation(trx, { kind: 'session-revoked', userId: outcome.userId, session: outcome.familyId }));
           throw new HttpError(401, 'refresh-token-reused', 'This refresh token was already used; every session of its login is now revoked', {
             'WWW-Authenticate': 'Bearer',
           });
@@ -201,7 +206,7 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
         return {
           body: {
             user: userJson(loaded.user, loaded.revision),
-            accessToken: await deps.accessTokens.issue({ userId: loaded.user.id, roles: [...loaded.user.roles] }, ctx.now),
+            accessToken: await deps.accessTokens.issue({ userId: loaded.user.id, roles: [...loaded.user.roles] }, ctx.now, outcome.familyId),
             refreshToken: outcome.token,
             tokenType: 'Bearer',
             expiresIn: deps.accessTokens.ttlSeconds,
@@ -217,12 +222,19 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
       summary: "Revoke the refresh token's session (or, with allSessions, every session of its user)",
       tags: ['identity'],
       access: access.public,
+      sessionOnly: true,
       body: logoutInput,
       successStatus: 204,
       handler: async (ctx) => {
         // Unknown tokens are not an error: logging out twice is fine, and nothing leaks.
-        const found = await deps.refreshTokens.revokeFamilyOf(ctx.body.refreshToken, ctx.now, 'logout');
-        if (found && ctx.body.allSessions) await deps.refreshTokens.revokeAllOf(found.userId, ctx.now, 'logout-all');
+        // The revocation is announced to the live hubs in the same transaction (src/api/live/revocations.ts).
+        await deps.knex.transaction(async (trx) => {
+          const found = await deps.refreshTokens.revokeFamilyOf(ctx.body.refreshToken, ctx.now, 'logout', trx);
+          if (!found) return;
+          if (!ctx.body.allSessions) return announceRevocation(trx, { kind: 'session-revoked', userId: found.userId, session: found.familyId });
+          await deps.refreshTokens.revokeAllOf(found.userId, ctx.now, 'logout-all', trx);
+          await announceRevocation(trx, { kind: 'sessions-revoked', userId: found.userId });
+        });
         return { status: 204 };
       },
     }),
@@ -272,13 +284,19 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
       summary: 'Change the password; every other session is revoked and a new session is returned',
       tags: ['identity'],
       access: access.user,
+      sessionOnly: true,
       idempotentReplay: false,
       body: changePasswordInput,
       response: sessionWithUserSchema,
       handler: async (ctx) => {
         const result = await changePassword({ commands: deps.commands, passwords: deps.passwords }, ctx.principal!.userId, ctx.body, meta(ctx));
-        await deps.refreshTokens.revokeAllOf(result.user.id, ctx.now, 'password-changed');
-        return sessionAfterWrite(ctx, result);
+        // Every other session ends, live sockets included; the new one (created below) stays.
+        const kept = randomUUID();
+        await deps.knex.transaction(async (trx) => {
+          await deps.refreshTokens.revokeAllOf(result.user.id, ctx.now, 'password-changed', trx);
+          await announceRevocation(trx, { kind: 'sessions-revoked', userId: result.user.id, exceptSession: kept });
+        });
+        return sessionAfterWrite(ctx, result, kept);
       },
     }),
 

@@ -1,14 +1,18 @@
-/** Identity for the composition root: password hashing, refresh tokens and the identity routes, wired once. */
+/** Identity for the composition root: password hashing, refresh tokens, API keys and the identity routes, wired once. */
 import type { Knex } from 'knex';
 import type { CommandRuntime } from '../../commands/runtime.js';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import type { RouteDefinition } from '../routes.js';
 import type { AccessTokens } from './accessTokens.js';
+import { apiKeyRoutes, ApiKeyStore } from './apiKeys.js';
+import { Credentials } from './credentials.js';
 import { identityRoutes } from './identityRoutes.js';
 import { DEFAULT_SCRYPT_COST, ScryptPasswords, type ScryptCost } from './passwords.js';
 import { RefreshTokenStore } from './refreshTokens.js';
 
 export { AccessTokens } from './accessTokens.js';
+export { apiKeyRefusal, ApiKeyStore } from './apiKeys.js';
+export { Credentials, type VerifiedCredential } from './credentials.js';
 export { createRateLimit, type RateLimitOptions } from './rateLimit.js';
 export { ScryptPasswords } from './passwords.js';
 export { RefreshTokenStore } from './refreshTokens.js';
@@ -16,6 +20,9 @@ export { RefreshTokenStore } from './refreshTokens.js';
 export interface Identity {
   passwords: ScryptPasswords;
   refreshTokens: RefreshTokenStore;
+  apiKeys: ApiKeyStore;
+  /** Access tokens and API keys: what routes, the rate limiter and the live hub authenticate with. */
+  credentials: Credentials;
   routes: RouteDefinition[];
 }
 
@@ -27,9 +34,13 @@ export function createIdentity(deps: {
   adminEmails: readonly string[];
   refreshTokenTtlDays: number;
   scryptCost?: ScryptCost;
+  clock?: () => Date;
 }): Identity {
+  const now = deps.clock ?? (() => new Date());
   const passwords = new ScryptPasswords(deps.scryptCost ?? DEFAULT_SCRYPT_COST);
   const refreshTokens = new RefreshTokenStore(deps.knex, deps.refreshTokenTtlDays);
-  const routes = identityRoutes({ ...deps, passwords, refreshTokens });
-  return { passwords, refreshTokens, routes };
+  const apiKeys = new ApiKeyStore(deps.knex);
+  const credentials = new Credentials(deps.accessTokens, apiKeys, now);
+  const routes = [...identityRoutes({ ...deps, passwords, refreshTokens }), ...apiKeyRoutes({ apiKeys, now })];
+  return { passwords, refreshTokens, apiKeys, credentials, routes };
 }

@@ -75,7 +75,8 @@ export function createRateLimit(opts: RateLimitOptions): RequestHandler {
       } else {
         const principal = await opts.authenticate(req).catch(() => undefined);
         bucket = user;
-        key = principal ? `user:${principal.userId}` : `ip:${ip}`;
+        // An API key has a budget of its own, apart from its user's sessions.
+        key = principal?.apiKey ? `api-key:${principal.apiKey.id}` : principal ? `user:${principal.userId}` : `ip:${ip}`;
       }
       try {
         setHeaders(res, bucket.points, await bucket.limiter.consume(key));

@@ -91,12 +91,12 @@ export class RefreshTokenStore {
   }
 
   /** Revokes the family of `token` (logout); false when the token is unknown. */
-  async revokeFamilyOf(token: string, now: Date, reason = 'logout'): Promise<{ userId: string } | undefined> {
+  async revokeFamilyOf(token: string, now: Date, reason = 'logout', db: Knex | Knex.Transaction = this.knex): Promise<{ userId: string; familyId: string } | undefined> {
     if (!REFRESH_TOKEN_PATTERN.test(token)) return undefined;
-    const row = await this.knex('refresh_tokens').where({ token_hash: hashToken(token) }).first<TokenRow | undefined>('family_id', 'user_id');
+    const row = await db('refresh_tokens').where({ token_hash: hashToken(token) }).first<TokenRow | undefined>('family_id', 'user_id');
     if (!row) return undefined;
-    await this.revokeFamilyWith(this.knex, row.family_id, now, reason);
-    return { userId: row.user_id };
+    await this.revokeFamilyWith(db, row.family_id, now, reason);
+    return { userId: row.user_id, familyId: row.family_id };
   }
 
   /** Revokes every live token of a user (password change, logout everywhere). */

@@ -20,6 +20,23 @@
  * `after = lastSeen`. Dispatch only sends rows with `feed_id > after` and advances
  * `after`, so no row is both replayed and dispatched and none falls between.
  *
+ * Limits (issue 8 item 7). At most `maxSocketsPerUser` authenticated sockets per user
+ * on this process (a hub sees only its own sockets; with N api processes a user may
+ * hold N × the cap) — one more gets `too-many-connections` and 1008. Client messages
+ * pass a token bucket per socket (`messagesPerSecond`, `messageBurst`): a message over
+ * it is answered `rate-limited` and dropped; `messagesPerSecond` refusals in a row
+ * close the socket (1008).
+ *
+ * Lost access (issue 8 items 9, 15). A socket is closed (4401) when its credential
+ * expires unless the client sent a fresh one (`{type:'auth', token}`, same user) on
+ * it; when its user logs out of all sessions (or of the session its token belongs
+ * to); when its API key is deleted. Revocations are changefeed rows on `$access`
+ * (revocations.ts), tailed like every other row, so they reach every process in
+ * order. Subscriptions granted through a role that can be lost (a draft event's team)
+ * are re-authorised, once per changefeed page that carries rows for them, before
+ * those rows are delivered; a refusal ends the subscription with `forbidden`. Public
+ * channels (published events, user:me) cost nothing extra on the fan-out path.
+ *
  * Bounded memory. Messages go straight to the socket; a socket whose send buffer
  * passes `maxBufferedBytes` is closed (4008) and nothing more is queued for it.
  * Replays wait for the socket to drain between messages. Pings every
@@ -35,6 +52,7 @@ import { changefeedBounds, pruneChangefeed, readChangefeed, type ChangefeedRow }
 import type { Principal } from '../routes.js';
 import type { ChannelAuthorizer } from '../access.js';
 import { ChangefeedListener } from './listener.js';
+import { ACCESS_CHANNEL, parseRevocation, type AccessRevocation } from './revocations.js';
 import { CLOSE, feedChannel, parseChannel, parseClientMessage, serverMessage, type ClientMessage, type ErrorCode } from './protocol.js';
 
 export interface LiveHubOptions {
@@ -51,6 +69,12 @@ export interface LiveHubOptions {
   maxPendingMessages: number;
   /** Without `?access_token=`, the time allowed for the `auth` message. */
   authTimeoutMs: number;
+  /** Authenticated sockets per user on this hub; one more is closed with 1008. */
+  maxSocketsPerUser: number;
+  /** Sustained client messages per socket per second; over it → `rate-limited`; this many refusals in a row → 1008. */
+  messagesPerSecond: number;
+  /** Messages a socket may send at once (the bucket size): enough to subscribe to every channel allowed at connect. */
+  messageBurst: number;
   /** Safety-net poll of the changefeed when no notification arrives. */
   pollIntervalMs: number;
   /** LISTEN for changefeed notifications; false = poll only (e.g. behind PgBouncer in transaction mode). */
@@ -76,6 +100,9 @@ export const DEFAULT_LIVE_OPTIONS: LiveHubOptions = {
   maxMessageBytes: 16 * 1024,
   maxPendingMessages: 256,
   authTimeoutMs: 10_000,
+  maxSocketsPerUser: 10,
+  messagesPerSecond: 20,
+  messageBurst: 100,
   pollIntervalMs: 1_000,
   listen: true,
   pageSize: 500,
@@ -87,8 +114,8 @@ export const DEFAULT_LIVE_OPTIONS: LiveHubOptions = {
 export interface LiveHubDependencies {
   knex: Knex;
   databaseUrl: string;
-  /** Verifies an access token; throws when it is invalid (AccessTokens fits). */
-  tokens: { verify(token: string): Promise<Principal> };
+  /** Verifies an access token or API key; throws when it is invalid (AccessTokens and Credentials fit). */
+  tokens: { verifyCredential(token: string): Promise<LiveCredential> };
   /** The one authorisation hook for channels; sees the normalised client name (`user:me`, `event:<id>`, …). */
   authorizeChannel: ChannelAuthorizer;
   /**
@@ -102,8 +129,19 @@ export interface LiveHubDependencies {
   options?: Partial<LiveHubOptions>;
 }
 
+/** Who a socket acts for and until when. */
+export interface LiveCredential {
+  principal: Principal;
+  /** The socket closes (4401) then, unless a fresh credential arrived. */
+  expiresAt: Date | undefined;
+  /** An access token's session (refresh-token family), for single-session logout. */
+  session?: string | undefined;
+}
+
 interface Subscription {
   conn: Connection;
+  /** Granted through a role that can be lost: re-authorised before updates are delivered. */
+  recheck: boolean;
   /** As the client spelled it, echoed in every message. */
   channel: string;
   key: string;
@@ -117,6 +155,12 @@ interface Subscription {
 interface Connection {
   ws: WebSocket;
   principal: Principal | undefined;
+  credential: LiveCredential | undefined;
+  expiryTimer: NodeJS.Timeout | undefined;
+  /** Token bucket of client messages. */
+  allowance: number;
+  refilledAt: number;
+  refusedInARow: number;
   authenticating: boolean;
   authTimer: NodeJS.Timeout | undefined;
   alive: boolean;
@@ -139,6 +183,8 @@ const PRUNE_LOCK = 7305734215309315n;
 const MAX_FILTER_CHANNELS = 500;
 /** Tailing pages per turn on the serial path, so subscriptions are not starved during a burst. */
 const MAX_PAGES_PER_TURN = 10;
+/** setTimeout's limit; longer expiries are re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A per-hub async mutex: runs one task at a time, in call order. */
 class Serial {
@@ -156,6 +202,8 @@ export class LiveHub {
   private readonly listener: ChangefeedListener;
   private readonly serial = new Serial();
   private readonly connections = new Set<Connection>();
+  /** Authenticated sockets by user id (the cap, and revocations). */
+  private readonly byUser = new Map<string, Set<Connection>>();
   /** Live subscriptions by changefeed channel. */
   private readonly index = new Map<string, Set<Subscription>>();
   private readonly detachers: Array<() => void> = [];
@@ -259,6 +307,11 @@ export class LiveHub {
     const conn: Connection = {
       ws,
       principal: undefined,
+      credential: undefined,
+      expiryTimer: undefined,
+      allowance: this.options.messageBurst,
+      refilledAt: performance.now(),
+      refusedInARow: 0,
       authenticating: false,
       authTimer: undefined,
       alive: true,
@@ -297,6 +350,8 @@ export class LiveHub {
     conn.closed = true;
     clearTimeout(conn.authTimer);
     clearTimeout(conn.terminateTimer);
+    clearTimeout(conn.expiryTimer);
+    this.forgetUser(conn);
     for (const sub of conn.subs.values()) this.unindex(sub);
     conn.subs.clear();
     if (this.connections.delete(conn)) this.deps.metrics?.liveConnections.dec();
@@ -307,6 +362,8 @@ export class LiveHub {
   private closeConnection(conn: Connection, code: number, reason: string): void {
     if (conn.closed) return;
     conn.closed = true; // nothing more is sent or handled
+    clearTimeout(conn.expiryTimer);
+    this.forgetUser(conn);
     for (const sub of conn.subs.values()) this.unindex(sub);
     conn.ws.close(code, reason);
     conn.terminateTimer = setTimeout(() => conn.ws.terminate(), this.options.closeGraceMs);
@@ -315,6 +372,7 @@ export class LiveHub {
 
   private onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
     if (conn.closed) return;
+    if (!this.admit(conn)) return;
     if (isBinary) {
       this.sendError(conn, 'bad-message', 'send JSON in text frames');
       return;
@@ -348,10 +406,33 @@ export class LiveHub {
       .finally(() => conn.pending--);
   }
 
+  /** The per-socket token bucket: false (and `rate-limited`, or 1008 if it goes on) when the message is over the rate. */
+  private admit(conn: Connection): boolean {
+    const { messagesPerSecond, messageBurst } = this.options;
+    const now = performance.now();
+    conn.allowance = Math.min(messageBurst, conn.allowance + ((now - conn.refilledAt) / 1000) * messagesPerSecond);
+    conn.refilledAt = now;
+    if (conn.allowance >= 1) {
+      conn.allowance -= 1;
+      conn.refusedInARow = 0;
+      return true;
+    }
+    if (++conn.refusedInARow >= messagesPerSecond) {
+      this.closeConnection(conn, CLOSE.policy, 'too many messages');
+    } else {
+      this.sendError(conn, 'rate-limited', `at most ${messagesPerSecond} messages per second; this one was dropped`);
+    }
+    return false;
+  }
+
   private async handle(conn: Connection, message: Exclude<ClientMessage, { type: 'ping' }>): Promise<void> {
     if (message.type === 'auth') {
-      if (conn.principal || conn.authenticating) {
-        this.sendError(conn, 'bad-message', 'already authenticated');
+      if (conn.authenticating) {
+        this.sendError(conn, 'bad-message', 'already authenticating');
+        return;
+      }
+      if (conn.principal) {
+        await this.reauthenticate(conn, message.token);
         return;
       }
       conn.authenticating = true;
@@ -376,15 +457,97 @@ export class LiveHub {
 
   private async authenticate(conn: Connection, token: string): Promise<void> {
     try {
-      const principal = await this.deps.tokens.verify(token);
+      const credential = await this.deps.tokens.verifyCredential(token);
       if (conn.closed) return;
-      conn.principal = principal;
       clearTimeout(conn.authTimer);
+      const userId = credential.principal.userId;
+      let sockets = this.byUser.get(userId);
+      if ((sockets?.size ?? 0) >= this.options.maxSocketsPerUser) {
+        this.sendError(conn, 'too-many-connections', `at most ${this.options.maxSocketsPerUser} live connections per user`);
+        this.closeConnection(conn, CLOSE.policy, 'too many connections');
+        return;
+      }
+      if (!sockets) this.byUser.set(userId, (sockets = new Set()));
+      sockets.add(conn);
+      this.useCredential(conn, credential);
     } catch {
       this.sendError(conn, 'unauthorized', 'the access token is invalid or expired');
       this.closeConnection(conn, CLOSE.unauthorized, 'unauthorized');
     } finally {
       conn.authenticating = false;
+    }
+  }
+
+  /** `{type:'auth'}` on an authenticated socket: a fresh credential of the same user extends it; anything else leaves it as it was. */
+  private async reauthenticate(conn: Connection, token: string): Promise<void> {
+    let credential: LiveCredential;
+    try {
+      credential = await this.deps.tokens.verifyCredential(token);
+    } catch {
+      this.sendError(conn, 'unauthorized', 'the new token is invalid or expired; the socket keeps its current one until it expires');
+      return;
+    }
+    if (conn.closed) return;
+    if (credential.principal.userId !== conn.principal?.userId) {
+      this.sendError(conn, 'unauthorized', 'a socket stays with the user it authenticated as; open a new one for another user');
+      return;
+    }
+    this.useCredential(conn, credential);
+  }
+
+  private useCredential(conn: Connection, credential: LiveCredential): void {
+    conn.principal = credential.principal;
+    conn.credential = credential;
+    clearTimeout(conn.expiryTimer);
+    conn.expiryTimer = undefined;
+    if (credential.expiresAt) this.armExpiry(conn, credential.expiresAt.getTime());
+  }
+
+  private armExpiry(conn: Connection, expiresAtMs: number): void {
+    const delay = expiresAtMs - Date.now();
+    conn.expiryTimer = setTimeout(() => {
+      if (conn.closed) return;
+      if (delay > MAX_TIMER_MS) return this.armExpiry(conn, expiresAtMs);
+      this.revokeConnection(conn, 'the credential has expired: send {type:"auth", token} with a fresh token before it does');
+    }, Math.max(0, Math.min(delay, MAX_TIMER_MS)));
+    conn.expiryTimer.unref();
+  }
+
+  private revokeConnection(conn: Connection, why: string): void {
+    this.sendError(conn, 'unauthorized', why);
+    this.closeConnection(conn, CLOSE.unauthorized, 'unauthorized');
+  }
+
+  private forgetUser(conn: Connection): void {
+    const userId = conn.principal?.userId;
+    const sockets = userId === undefined ? undefined : this.byUser.get(userId);
+    if (!sockets?.delete(conn) || sockets.size > 0) return;
+    this.byUser.delete(userId!);
+  }
+
+  /** A `$access` row: closes the sockets whose credential it revokes. */
+  private applyRevocation(revocation: AccessRevocation): void {
+    for (const conn of [...(this.byUser.get(revocation.userId) ?? [])]) {
+      const credential = conn.credential;
+      if (!credential) continue;
+      const apiKey = credential.principal.apiKey;
+      switch (revocation.kind) {
+        case 'sessions-revoked':
+          if (!apiKey && (revocation.exceptSession === undefined || credential.session !== revocation.exceptSession)) {
+            this.revokeConnection(conn, 'signed out: every session of this user has ended');
+          }
+          break;
+        case 'session-revoked':
+          if (!apiKey && credential.session === revocation.session) this.revokeConnection(conn, 'signed out: this session has ended');
+          break;
+        case 'api-key-revoked':
+          if (apiKey?.id === revocation.keyId) this.revokeConnection(conn, 'the API key was revoked');
+          break;
+        default: {
+          const unknown: never = revocation;
+          throw new Error(`unknown revocation ${JSON.stringify(unknown)}`);
+        }
+      }
     }
   }
 
@@ -404,13 +567,14 @@ export class LiveHub {
       this.sendError(conn, 'too-many-subscriptions', `at most ${this.options.maxSubscriptionsPerSocket} subscriptions per connection`, channel);
       return;
     }
-    if (!(await this.deps.authorizeChannel(principal, parsed.key))) {
+    const grant = await this.deps.authorizeChannel(principal, parsed.key);
+    if (!grant) {
       this.sendError(conn, 'forbidden', 'you may not follow this channel', channel);
       return;
     }
-    const team = (await this.deps.seesTeamUpdates?.(principal, parsed.key)) ?? false;
+    const team = (await this.deps.seesTeamUpdates?.(principal, parsed.key)) === true;
     if (conn.closed) return;
-    const sub: Subscription = { conn, channel, key: parsed.key, feed: feedChannel(parsed, principal), after: 0n, team };
+    const sub: Subscription = { conn, channel, key: parsed.key, feed: feedChannel(parsed, principal), after: 0n, team, recheck: grant === 'recheck' };
     conn.subs.set(sub.key, sub);
     let outcome: CatchUpOutcome;
     try {
@@ -558,18 +722,22 @@ export class LiveHub {
     for (let page = 0; page < maxPages; page++) {
       const head = (await changefeedBounds(this.deps.knex)).newest;
       if (head <= this.lastSeen) return;
-      if (this.index.size === 0) {
+      if (this.index.size === 0 && this.byUser.size === 0) {
         this.lastSeen = head; // nobody listens: nothing to read
         return;
       }
-      const channels = this.index.size <= MAX_FILTER_CHANNELS ? [...this.index.keys()] : undefined;
+      const channels = this.index.size <= MAX_FILTER_CHANNELS ? [...this.index.keys(), ACCESS_CHANNEL] : undefined;
       const rows = await readChangefeed(this.deps.knex, {
         afterFeedId: this.lastSeen,
         upToFeedId: head,
         ...(channels ? { channels } : {}),
         limit: this.options.pageSize,
       });
-      for (const row of rows) this.dispatch(row);
+      await this.reauthorize(rows);
+      for (const row of rows) {
+        if (row.channel === ACCESS_CHANNEL) this.revoke(row.payload);
+        else this.dispatch(row);
+      }
       if (rows.length < this.options.pageSize) {
         this.lastSeen = head; // every row up to head was visible: ids commit in order
         return;
@@ -577,6 +745,43 @@ export class LiveHub {
       this.lastSeen = rows.at(-1)!.feedId;
     }
     this.dirty = true; // more to read: let waiting subscriptions in first
+  }
+
+  private revoke(payload: unknown): void {
+    const revocation = parseRevocation(payload);
+    if (revocation) this.applyRevocation(revocation);
+    else this.deps.logger?.warn({ payload }, 'live hub: ignored a malformed $access row');
+  }
+
+  /**
+   * Before a page is delivered: re-authorises, once each and in parallel, the
+   * subscriptions that hold their channel through a role that can be lost and that
+   * this page has rows for. Refused → `forbidden` and the subscription ends, so none
+   * of these rows reach it. Public subscriptions are never looked at.
+   */
+  private async reauthorize(rows: ChangefeedRow[]): Promise<void> {
+    const due = new Set<Subscription>();
+    for (const row of rows) {
+      for (const sub of this.index.get(row.channel) ?? []) if (sub.recheck && row.feedId > sub.after) due.add(sub);
+    }
+    await Promise.all(
+      [...due].map(async (sub) => {
+        const principal = sub.conn.principal;
+        let grant: boolean | 'recheck' = false;
+        try {
+          grant = principal ? await this.deps.authorizeChannel(principal, sub.key) : false;
+        } catch (error) {
+          this.deps.logger?.warn({ err: error, channel: sub.key }, 'live hub: re-authorising a subscription failed; it ends');
+          this.drop(sub);
+          this.sendError(sub.conn, 'unavailable', 'could not re-check access to this channel; subscribe again', sub.channel);
+          return;
+        }
+        if (grant === true) sub.recheck = false; // e.g. the draft was published: public from now on
+        if (grant) return;
+        this.drop(sub);
+        this.sendError(sub.conn, 'forbidden', 'you may no longer follow this channel', sub.channel);
+      }),
+    );
   }
 
   private dispatch(row: ChangefeedRow): void {

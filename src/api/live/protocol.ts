@@ -16,13 +16,13 @@ import type { Principal } from '../routes.js';
 export const CLOSE = {
   /** Server shutting down. */
   goingAway: 1001,
-  /** Protocol abuse (too many queued messages). */
+  /** Protocol abuse: too many queued messages, messages over the rate, sockets over the per-user cap. */
   policy: 1008,
   /** ws closes with this itself when a frame exceeds maxPayload. */
   tooBig: 1009,
   /** Send buffer over its bound: the client does not read fast enough. */
   slowConsumer: 4008,
-  /** Missing, invalid or expired access token; or no authentication in time. */
+  /** Missing, invalid or expired credential; no authentication in time; logged out; API key revoked. */
   unauthorized: 4401,
 } as const;
 
@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'already-subscribed'
   | 'not-subscribed'
   | 'too-many-subscriptions'
+  | 'too-many-connections'
+  | 'rate-limited'
   | 'unavailable';
 
 const MAX_FEED_ID = (1n << 63n) - 1n;
