@@ -1,11 +1,12 @@
 import knexFactory, { type Knex } from 'knex';
 import { migrationSource } from '../migrations/index.js';
 
-export function createKnex(databaseUrl: string, pool: { min?: number; max?: number } = {}): Knex {
+export function createKnex(databaseUrl: string, pool: { min?: number; max?: number } = {}, log?: Knex.Logger): Knex {
   return knexFactory({
     client: 'pg',
     connection: databaseUrl,
     pool: { min: pool.min ?? 0, max: pool.max ?? 10 },
+    ...(log ? { log } : {}),
   });
 }
 

@@ -144,10 +144,10 @@ describe('tessera serve', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'tessera-serve-'));
     try {
       const serve = startCli(['serve', '--roles', 'api'], { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir, PROCESS_ROLES: 'projector' });
-      await serve.waitFor('stdout', /"msg":"Tessera API listening"/);
+      await serve.waitFor('stdout', /"msg":"Tessera API listening/);
       const started = lines(serve.stdout())
         .map((l) => JSON.parse(l))
-        .find((l) => l.msg === 'Tessera API listening');
+        .find((l) => l.msg.startsWith('Tessera API listening'));
       expect(started.roles).toEqual(['api']);
       const res = await fetch(`http://127.0.0.1:${started.port}/health/live`);
       expect(res.status).toBe(200);
