@@ -22,7 +22,7 @@ export function buildProgram(env: CliEnv, io: CliIo, setExitCode: (code: number)
   const run =
     <A extends unknown[]>(action: (ctx: CliContext, ...args: A) => Promise<void | boolean>) =>
     async (...args: A) => {
-      const ctxEnv = program.opts<{ verbose?: boolean }>().verbose ? { ...env, LOG_LEVEL: env.LOG_LEVEL ?? 'debug' } : env;
+      const ctxEnv = program.opts<{ verbose?: boolean }>().verbose ? { ...env, LOG_LEVEL: env.LOG_LEVEL === 'trace' ? 'trace' : 'debug' } : env;
       const ok = await withContext(ctxEnv, io, (ctx) => action(ctx, ...args));
       if (ok === false) setExitCode(1);
     };
