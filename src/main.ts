@@ -237,7 +237,17 @@ export function createLogger(config: Pick<Config, 'logLevel'>, stdout: NodeJS.Wr
   const options = { level: config.logLevel, base: { service: 'tessera' } };
   if (!stdout.isTTY) return stdout === process.stdout ? pino(options) : pino(options, stdout);
   // Formatted in-line (no worker thread), so nothing is lost when the process exits.
-  const pretty = prettyFactory({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' });
+  // The addresses and data location are in the messages; a request is one line (method, path, status).
+  const pretty = prettyFactory({
+    colorize: true,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,service,url,docs,live,roles,clusterDir,req,res,responseTime',
+    messageFormat: (log, messageKey) => {
+      const req = log.req as { method?: string; url?: string } | undefined;
+      const res = log.res as { statusCode?: number } | undefined;
+      return req ? `${req.method} ${req.url} ${res?.statusCode ?? ''} ${String(log[messageKey])}` : String(log[messageKey]);
+    },
+  });
   return pino(options, { write: (line: string) => void stdout.write(pretty(line)) });
 }
 

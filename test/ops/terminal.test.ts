@@ -21,10 +21,14 @@ const flush = () => new Promise((resolve) => setImmediate(resolve));
 describe('the logger factory', () => {
   it('writes readable lines to a terminal', async () => {
     const { out, text } = stream(true);
-    createLogger({ logLevel: 'info' }, out).info({ port: 3000 }, 'Tessera API listening on http://localhost:3000');
+    const logger = createLogger({ logLevel: 'info' }, out);
+    logger.info({ port: 3000, url: 'http://localhost:3000' }, 'Tessera API listening on http://localhost:3000');
+    logger.info({ req: { method: 'GET', url: '/v1/events/x', headers: {} }, res: { statusCode: 404 }, responseTime: 3 }, 'request completed');
     await flush();
     const plain = text().replace(new RegExp(`${String.fromCharCode(27)}\\[\\d+m`, 'g'), ''); // without its colours
-    expect(plain).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: Tessera API listening on http:\/\/localhost:3000\n {4}port: 3000\n$/);
+    expect(plain).toMatch(
+      /^\[\d\d:\d\d:\d\d\] INFO: Tessera API listening on http:\/\/localhost:3000\n {4}port: 3000\n\[\d\d:\d\d:\d\d\] INFO: GET \/v1\/events\/x 404 request completed\n$/,
+    );
   });
 
   it('writes one JSON object per line anywhere else', async () => {
