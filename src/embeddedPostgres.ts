@@ -67,22 +67,11 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     await initdb(binDir, clusterDir, password, runAs);
   }
 
-  const running = runningPort(clusterDir);
-  let child: ChildProcess | undefined;
-  let port: number;
-  if (running !== undefined && (await answers(running))) {
-    // This DATA_DIR's own cluster, left running by a crashed process or started by another one (a server while the CLI runs).
-    opts.logger.debug({ port: running }, 'embedded PostgreSQL of this DATA_DIR already running; reusing it');
-    port = running;
-  } else {
-    ({ child, port } = await startOnFreePort({ binDir, clusterDir, dataDir, password, runAs, logger: opts.logger }, [opts.port, remembered?.port]));
-  }
+  const cluster: Cluster = { binDir, clusterDir, dataDir, password, runAs, logger: opts.logger };
+  const { port, stop } = (await attach(cluster)) ?? (await startOnFreePort(cluster, [opts.port, remembered?.port]));
   const state: EmbeddedState = { clusterDir, port };
   if (remembered?.clusterDir !== state.clusterDir || remembered.port !== state.port) await writeState(dataDir, state);
 
-  const stop = async () => {
-    if (child) await stopChild(child);
-  };
   try {
     await ensureDatabase(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`);
   } catch (error) {
@@ -204,8 +193,8 @@ function runToEnd(file: string, args: string[], runAs: RunAs | undefined): Promi
   });
 }
 
-/** The port of this cluster's postmaster when its postmaster.pid names a live process. */
-function runningPort(clusterDir: string): number | undefined {
+/** This cluster's postmaster when its postmaster.pid names a live process. */
+function runningPostmaster(clusterDir: string): { pid: number; port: number } | undefined {
   let lines: string[];
   try {
     lines = readFileSync(path.join(clusterDir, 'postmaster.pid'), 'utf8').split('\n');
@@ -214,7 +203,7 @@ function runningPort(clusterDir: string): number | undefined {
   }
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
-  return Number.isInteger(pid) && pid > 0 && isAlive(pid) && Number.isInteger(port) ? port : undefined;
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) && Number.isInteger(port) ? { pid, port } : undefined;
 }
 
 export function isAlive(pid: number): boolean {
@@ -231,6 +220,38 @@ export function isAlive(pid: number): boolean {
  * answers belongs to someone else (ours would have a live postmaster.pid). Losing a race
  * for a port (two first starts at once) just moves on to the next.
  */
+/** Who started the running cluster: that process stops it. A dead owner's cluster is adopted (a crashed server's). */
+const OWNER_FILE = 'postgres.owner';
+
+interface Running {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * This DATA_DIR's cluster when it already runs: its postmaster.pid names a live process.
+ * While its owner lives (a server, while the CLI runs) we only use it; otherwise we adopt it.
+ */
+async function attach(cluster: Cluster): Promise<Running | undefined> {
+  const running = runningPostmaster(cluster.clusterDir);
+  if (!running || !(await answers(running.port))) return undefined;
+  const ownerFile = path.join(cluster.dataDir, OWNER_FILE);
+  const owner = Number(await readFile(ownerFile, 'utf8').catch(() => ''));
+  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+    cluster.logger.debug({ port: running.port, owner }, 'embedded PostgreSQL of this DATA_DIR already running; using it');
+    return { port: running.port, stop: async () => undefined };
+  }
+  cluster.logger.info({ port: running.port }, 'embedded PostgreSQL of this DATA_DIR was left running (its process ended); taking it over');
+  await writeFile(ownerFile, `${process.pid}\n`);
+  return {
+    port: running.port,
+    stop: async () => {
+      await stopPid(running.pid);
+      await rm(ownerFile, { force: true });
+    },
+  };
+}
+
 interface Cluster {
   binDir: string;
   clusterDir: string;
@@ -240,7 +261,7 @@ interface Cluster {
   logger: Logger;
 }
 
-async function startOnFreePort(cluster: Cluster, preferred: Array<number | undefined>): Promise<{ child: ChildProcess; port: number }> {
+async function startOnFreePort(cluster: Cluster, preferred: Array<number | undefined>): Promise<Running> {
   const { clusterDir, dataDir, logger } = cluster;
   const first = preferred[0]!;
   const candidates = [...new Set([...preferred.filter((p): p is number => p !== undefined), ...Array.from({ length: PORT_TRIES }, (_, i) => first + 1 + i)])].filter((p) => p <= 65535);
@@ -251,11 +272,23 @@ async function startOnFreePort(cluster: Cluster, preferred: Array<number | undef
       continue;
     }
     const started = await startPostgres(cluster, port, logFile);
-    if (started.child) {
+    const child = started.child;
+    if (child) {
       if (port !== first) logger.info({ port, configured: first }, `port ${first} is taken by another server; the embedded PostgreSQL uses ${port} (remembered in ${path.join(dataDir, STATE_FILE)})`);
-      return { child: started.child, port };
+      const ownerFile = path.join(dataDir, OWNER_FILE);
+      await writeFile(ownerFile, `${process.pid}\n`);
+      return {
+        port,
+        stop: async () => {
+          await stopChild(child);
+          await rm(ownerFile, { force: true });
+        },
+      };
     }
-    if (!/already in use|could not bind|could not create lock file/i.test(started.log)) {
+    // Another process of this DATA_DIR started it a moment before us (postmaster.pid is taken): use that one.
+    const raced = await attach(cluster);
+    if (raced) return raced;
+    if (!/already in use|could not bind/i.test(started.log)) {
       throw new EmbeddedPostgresError(`the embedded PostgreSQL in ${clusterDir} did not start (log: ${logFile}): ${lastLines(started.log)}`);
     }
   }
@@ -298,6 +331,22 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGQUIT'), 30_000);
   await exited;
   clearTimeout(timer);
+}
+
+/** The same for a postmaster that is not our child (adopted): signal it, then wait until its pid is gone. */
+async function stopPid(pid: number): Promise<void> {
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGINT');
+  for (let waited = 0; isAlive(pid); waited += 100) {
+    if (waited === 30_000) signal('SIGQUIT');
+    await sleep(100);
+  }
 }
 
 async function acceptsConnections(port: number, password: string): Promise<boolean> {

@@ -141,6 +141,29 @@ describe('npm start as root in a private directory', () => {
   );
 });
 
+describe('a crashed server', () => {
+  it(
+    'leaves its cluster running (its own session); the next start takes it over and stops it at the end',
+    async () => {
+      const crashed = start({}, 'direct');
+      expect(await ready(await crashed.port)).toBe(200);
+      const { clusterDir, port: pgPort } = clusterState(dataDir);
+      const pid = postmasterPid(clusterDir);
+      process.kill(-crashed.child.pid!, 'SIGKILL');
+      await crashed.exit;
+      running.delete(crashed);
+      expect(alive(pid)).toBe(true);
+
+      const next = start({}, 'direct');
+      expect(await ready(await next.port)).toBe(200);
+      expect(postmasterPid(clusterDir)).toBe(pid);
+      expect(next.output()).toContain('embedded PostgreSQL of this DATA_DIR was left running (its process ended); taking it over');
+      await interruptCleanly(next, { pid, port: pgPort }, 'direct');
+    },
+    SLOW,
+  );
+});
+
 describe('port collisions', () => {
   it(
     'two zero-config servers with different data dirs on one configured port each run their own cluster; a taken HTTP port is one line',
