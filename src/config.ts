@@ -2,6 +2,9 @@
  * Environment → typed configuration (DESIGN §11). The only module that reads
  * process.env; main.ts passes the result down.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const ROLES = ['api', 'projector', 'worker'] as const;
@@ -94,6 +97,7 @@ export interface Config {
   eventStore: { kind: 'postgres' } | { kind: 'esdb'; url: string };
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Absolute: DATA_DIR resolved against the project root. */
   dataDir: string;
   embeddedPostgresPort: number;
   jwt: { secret: string | undefined; accessTokenTtlSeconds: number; refreshTokenTtlDays: number };
@@ -108,6 +112,17 @@ export interface Config {
   jobs: { queueName: string; sweeperIntervalMs: number; stalledIntervalMs: number };
   /** The live hub: ping interval, the send buffer past which a socket is dropped as a slow consumer, and the per-user/per-socket limits. */
   live: { heartbeatMs: number; maxBufferedBytes: number; maxSocketsPerUser: number; messagesPerSecond: number; messageBurst: number };
+}
+
+/**
+ * The checkout this code runs from (the nearest directory above it with a package.json):
+ * a relative DATA_DIR means the same place from any working directory (`cd docs && tessera …`).
+ */
+export function projectRoot(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
 }
 
 export class ConfigError extends Error {
@@ -134,7 +149,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     eventStore: env.EVENT_STORE === 'esdb' ? { kind: 'esdb', url: env.ESDB_URL! } : { kind: 'postgres' },
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
-    dataDir: env.DATA_DIR,
+    dataDir: path.resolve(projectRoot(), env.DATA_DIR),
     embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT,
     jwt: { secret: env.JWT_SECRET, accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS, refreshTokenTtlDays: env.REFRESH_TOKEN_TTL_DAYS },
     adminEmails: env.ADMIN_EMAILS,

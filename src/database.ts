@@ -5,11 +5,12 @@ import { migrationSource } from '../migrations/index.js';
 /** Session advisory lock key serialising migration runs across processes (others: changefeed, live hub). */
 const MIGRATION_LOCK = 7305734215309301n;
 
-export function createKnex(databaseUrl: string, pool: { min?: number; max?: number } = {}): Knex {
+export function createKnex(databaseUrl: string, pool: { min?: number; max?: number } = {}, log?: Knex.Logger): Knex {
   return knexFactory({
     client: 'pg',
     connection: databaseUrl,
     pool: { min: pool.min ?? 0, max: pool.max ?? 10 },
+    ...(log ? { log } : {}),
   });
 }
 

@@ -8,11 +8,12 @@ import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import { pino, type Logger } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 import { createApp } from './api/app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { CommandRuntime } from './commands/runtime.js';
 import { createKnex, migrateToLatest } from './database.js';
-import { readOrCreateSecret, startEmbeddedPostgres } from './embeddedPostgres.js';
+import { EmbeddedPostgresError, readOrCreateSecret, startEmbeddedPostgres } from './embeddedPostgres.js';
 import type { EventStore } from './eventstore/eventStore.js';
 import { createEsdbEventStore } from './eventstore/esdb/esdbEventStore.js';
 import { createPostgresEventStore } from './eventstore/postgres/postgresEventStore.js';
@@ -207,7 +208,8 @@ export async function startTessera(config: Config, logger: Logger = createLogger
       });
       const address = server.address();
       port = typeof address === 'object' && address ? address.port : config.port;
-      logger.info({ port, roles: config.roles }, 'Tessera API listening');
+      const urls = addresses(config.host, port);
+      logger.info({ port, roles: config.roles, ...urls }, `Tessera API listening on ${urls.url} (API docs ${urls.docs}, live updates ${urls.live})`);
       const httpServer = server;
       cleanups.push(
         () =>
@@ -272,8 +274,38 @@ function refreshEvery(everyMs: number, logger: Logger, refresh: () => Promise<vo
   return () => clearInterval(timer);
 }
 
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({ level: config.logLevel, base: { service: 'tessera' } });
+/** What a person opens: the wildcard addresses are reached as localhost. */
+export function addresses(host: string, port: number): { url: string; docs: string; live: string } {
+  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return { url: `http://${name}:${port}`, docs: `http://${name}:${port}/docs`, live: `ws://${name}:${port}/v1/live` };
+}
+
+/** JSON lines (for log collectors); readable lines when a person watches a terminal. */
+export function createLogger(config: Pick<Config, 'logLevel'>, stdout: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): Logger {
+  const options = { level: config.logLevel, base: { service: 'tessera' } };
+  if (!stdout.isTTY) return stdout === process.stdout ? pino(options) : pino(options, stdout);
+  // Formatted in-line (no worker thread), so nothing is lost when the process exits.
+  // The addresses and data location are in the messages; a request is one line (method, path, status).
+  const pretty = prettyFactory({
+    colorize: true,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,service,url,docs,live,roles,clusterDir,req,res,responseTime',
+    messageFormat: (log, messageKey) => {
+      const req = log.req as { method?: string; url?: string } | undefined;
+      const res = log.res as { statusCode?: number } | undefined;
+      return req ? `${req.method} ${req.url} ${res?.statusCode ?? ''} ${String(log[messageKey])}` : String(log[messageKey]);
+    },
+  });
+  return pino(options, { write: (line: string) => void stdout.write(pretty(line)) });
+}
+
+/** Startup failures a person can fix from one line (no stack): a taken HTTP port, an embedded PostgreSQL that cannot start. */
+function startupProblem(error: unknown, config: Config): string | undefined {
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    return `failed to start: port ${config.port} on ${config.host} is already in use; set PORT to a free port (PORT=0 picks one)`;
+  }
+  if (error instanceof EmbeddedPostgresError) return `failed to start: ${error.message}`;
+  return undefined;
 }
 
 /** Entry point: `npm start`, `tessera serve`. */
@@ -302,7 +334,9 @@ export async function main(env: Record<string, string | undefined> = process.env
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   await starting.catch((error: unknown) => {
-    logger.fatal({ err: error }, 'failed to start');
+    const problem = startupProblem(error, config);
+    if (problem) logger.fatal(problem);
+    else logger.fatal({ err: error }, 'failed to start');
     process.exit(1);
   });
 }

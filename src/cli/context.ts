@@ -83,7 +83,9 @@ export class CliContext {
   /** The PostgreSQL connection, without any schema check (for `migrate`). */
   rawKnex(): Promise<Knex> {
     this.knexValue ??= (async () => {
-      const knex = createKnex(await this.databaseUrl(), { max: 4 });
+      // knex warns with a stack on a failed connection; the CLI reports the error in one line (stacks with --verbose).
+      const log = (message: unknown) => this.logger.debug(String(message));
+      const knex = createKnex(await this.databaseUrl(), { max: 4 }, { warn: log, error: log, deprecate: log, debug: log });
       this.cleanups.push(() => knex.destroy());
       return knex;
     })();
@@ -127,6 +129,14 @@ export class CliContext {
       return store;
     })();
     return this.storeValue;
+  }
+
+  /** How many events the store holds up to `head` (for a progress line); unknown for EventStoreDB. */
+  async eventCount(head: bigint): Promise<number | undefined> {
+    if (this.config.eventStore.kind !== 'postgres' || head < 0n) return head < 0n ? 0 : undefined;
+    const knex = await this.knex();
+    const [row] = await knex('eventstore.events').where('position', '<=', head.toString()).count<Array<{ count: string }>>({ count: '*' });
+    return Number(row?.count ?? 0);
   }
 
   /** The BullMQ queue; without REDIS_URL the dead-letter list only exists inside the server process. */

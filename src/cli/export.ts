@@ -20,6 +20,7 @@ export async function exportEvents(ctx: CliContext, opts: { out?: string }): Pro
   const target = opts.out ? path.resolve(opts.out) : undefined;
   const temp = target ? `${target}.${process.pid}.partial` : undefined;
   const file = temp ? createWriteStream(temp, { flags: 'wx' }) : undefined;
+  const progress = ctx.out.progress('export', await ctx.eventCount(head));
   let count = 0;
   let first: bigint | undefined;
   let last: bigint | undefined;
@@ -37,9 +38,11 @@ export async function exportEvents(ctx: CliContext, opts: { out?: string }): Pro
         first ??= event.position;
         last = event.position;
         count++;
+        progress.advance();
       }
       if (done || page.length < PAGE) break;
     }
+    progress.finish();
     if (file && temp && target) {
       file.end();
       await finished(file);

@@ -101,17 +101,19 @@ const expectedFor = (first: ImportEvent): ExpectedRevision => (first.revision ==
 export async function importEvents(ctx: CliContext, file: string | undefined, opts: { json?: boolean }): Promise<void> {
   const fromStdin = file === undefined || file === '-';
   if (file === undefined && ctx.io.stdin.isTTY) throw usageError('import needs a file (or `-`, or an export piped into it)');
+  let checked = 0;
   if (!fromStdin) {
     await access(file).catch(() => {
       throw new CliError(`cannot read ${file}`);
     });
     // Check the whole file first: a bad line must not leave half an import behind.
-    let checked = 0;
     for await (const _event of readEvents(createReadStream(file))) checked++;
     ctx.out.note(`${file}: ${checked} events, well-formed; importing…`);
   }
   const store = await ctx.store();
-  const counts = await appendAll(store, readEvents(fromStdin ? ctx.io.stdin : createReadStream(file)));
+  const progress = ctx.out.progress('import', fromStdin ? undefined : checked);
+  const counts = await appendAll(store, readEvents(fromStdin ? ctx.io.stdin : createReadStream(file)), (n) => progress.advance(n));
+  progress.finish();
   if (opts.json) {
     await ctx.out.json(counts);
     return;
@@ -121,7 +123,7 @@ export async function importEvents(ctx: CliContext, file: string | undefined, op
   );
 }
 
-async function appendAll(store: EventStore, events: AsyncIterable<ImportEvent>): Promise<ImportCounts> {
+async function appendAll(store: EventStore, events: AsyncIterable<ImportEvent>, onAppended: (events: number) => void): Promise<ImportCounts> {
   const counts: ImportCounts = { events: 0, streams: 0, appended: 0, alreadyPresent: 0 };
   /** The target store's last revision per stream seen so far (-1 = no stream). */
   const current = new Map<string, bigint>();
@@ -174,6 +176,7 @@ async function appendAll(store: EventStore, events: AsyncIterable<ImportEvent>):
       counts.appended += fresh.length;
     }
     current.set(stream, revision);
+    onAppended(part.length);
   };
 
   for await (const event of events) {

@@ -4,11 +4,12 @@
  * to stderr. bigint values are written as strings, never through Number.
  */
 import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { InvalidArgumentError } from 'commander';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
@@ -56,6 +57,66 @@ export class Output {
   note(text: string): void {
     this.io.stderr.write(`${text}\n`);
   }
+
+  /** A progress line on stderr when a person watches it (a TTY); nothing otherwise. */
+  progress(label: string, total: number | undefined): Progress {
+    return new Progress(this.io.stderr, label, total);
+  }
+}
+
+/**
+ * One line redrawn in place: events done / total, rate, ETA. At most every `everyMs`,
+ * and once more when done. Silent unless the stream is a TTY (pipes and logs stay clean).
+ */
+export class Progress {
+  private done = 0;
+  private readonly started: number;
+  private lastDrawn: number;
+  private readonly active: boolean;
+
+  constructor(
+    private readonly stream: NodeJS.WritableStream & { isTTY?: boolean },
+    private readonly label: string,
+    private readonly total: number | undefined,
+    private readonly now: () => number = () => performance.now(),
+    private readonly everyMs = 500,
+  ) {
+    this.active = stream.isTTY === true;
+    this.started = now();
+    this.lastDrawn = this.started;
+  }
+
+  advance(events = 1): void {
+    this.done += events;
+    if (!this.active) return;
+    const now = this.now();
+    if (now - this.lastDrawn < this.everyMs) return;
+    this.lastDrawn = now;
+    this.stream.write(`\r\x1b[K${this.line(now)}`);
+  }
+
+  /** The final line (and a newline), so the next output starts on its own line. */
+  finish(): void {
+    if (this.active) this.stream.write(`\r\x1b[K${this.line(this.now())}\n`);
+  }
+
+  line(now: number): string {
+    const seconds = (now - this.started) / 1000;
+    const rate = seconds > 0 ? this.done / seconds : 0;
+    const parts = [this.total === undefined ? `${this.done} events` : `${this.done}/${this.total} events (${percent(this.done, this.total)}%)`];
+    parts.push(`${Math.round(rate)} events/s`);
+    if (this.total !== undefined && this.done < this.total) parts.push(`ETA ${rate > 0 ? duration((this.total - this.done) / rate) : '?'}`);
+    else if (this.done > 0) parts.push(`in ${duration(seconds)}`);
+    return `${this.label}: ${parts.join(', ')}`;
+  }
+}
+
+const percent = (done: number, total: number) => (total > 0 ? Math.min(100, Math.floor((done / total) * 100)) : 100);
+
+function duration(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
+  const minutes = Math.floor(seconds / 60);
+  return minutes < 60 ? `${minutes} min ${Math.round(seconds % 60)} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 export async function write(stream: NodeJS.WritableStream, chunk: string, isClosed: () => boolean = () => false): Promise<void> {

@@ -24,13 +24,15 @@ export function buildProgram(env: CliEnv, io: CliIo, setExitCode: (code: number)
   const run =
     <A extends unknown[]>(action: (ctx: CliContext, ...args: A) => Promise<void | boolean>) =>
     async (...args: A) => {
-      const ok = await withContext(env, io, (ctx) => action(ctx, ...args));
+      const ctxEnv = program.opts<{ verbose?: boolean }>().verbose ? { ...env, LOG_LEVEL: env.LOG_LEVEL === 'trace' ? 'trace' : 'debug' } : env;
+      const ok = await withContext(ctxEnv, io, (ctx) => action(ctx, ...args));
       if (ok === false) setExitCode(1);
     };
 
   const program = new Command('tessera')
     .description('Tessera operations: serve, migrate, audit and replay history, rebuild and verify read models, move history between stores.')
     .version(VERSION)
+    .option('--verbose', 'debug logs and error stacks on stderr')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -152,6 +154,7 @@ export async function runCli(argv: string[], env: CliEnv, io: CliIo): Promise<nu
   const program = buildProgram(env, io, (code) => {
     exitCode = code;
   });
+  const verbose = () => program.opts<{ verbose?: boolean }>().verbose === true || env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace';
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
@@ -165,7 +168,7 @@ export async function runCli(argv: string[], env: CliEnv, io: CliIo): Promise<nu
     }
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`error: ${message}\n`);
-    if (env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace') io.stderr.write(`${error instanceof Error ? error.stack : ''}\n`);
+    if (verbose()) io.stderr.write(`${error instanceof Error ? error.stack : ''}\n`);
     return 1;
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { EventStore } from '../eventstore/eventStore.js';
 import type { CliContext } from './context.js';
+import type { Progress } from './output.js';
 import { categoryOf } from './eventJson.js';
 import { readStreamPages } from './stream.js';
 import { streamModels } from './streamModels.js';
@@ -45,7 +46,10 @@ export async function verify(ctx: CliContext, opts: { json?: boolean; maxDiffere
   const store = await ctx.store();
   const knex = await ctx.knex();
   if (!opts.json) ctx.out.note('verify: checking streams…');
-  const streams = await verifyStreams(store, opts.maxDifferences);
+  const streams = await verifyStreams(store, opts.maxDifferences, {
+    progress: (label, total) => ctx.out.progress(`verify: ${label}`, total),
+    total: await ctx.eventCount(await store.headPosition()),
+  });
   const readModels: ReadModelReport[] = [];
   for (const projection of ctx.projections) {
     if (!opts.json) ctx.out.note(`verify: comparing read model ${projection.name} with a fresh replay…`);
@@ -58,7 +62,13 @@ export async function verify(ctx: CliContext, opts: { json?: boolean; maxDiffere
   return report.ok;
 }
 
-async function verifyStreams(store: EventStore, maxPerStream: number): Promise<StreamsReport> {
+/** Progress lines on a TTY; the total is the event count when verify starts (appends made meanwhile are read too). */
+interface VerifyProgress {
+  progress: (label: string, total: number | undefined) => Progress;
+  total: number | undefined;
+}
+
+async function verifyStreams(store: EventStore, maxPerStream: number, watch: VerifyProgress): Promise<StreamsReport> {
   const models = streamModels();
   const report: StreamsReport = { events: 0, categories: [], unchecked: {}, differences: [] };
   const byCategory = new Map(models.map((m) => [m.category, { category: m.category, streams: 0, events: 0 }]));
@@ -66,10 +76,12 @@ async function verifyStreams(store: EventStore, maxPerStream: number): Promise<S
   // Pass 1 over $all: the streams to check, and each stream's revisions in position order.
   const lastSeen = new Map<string, bigint>();
   let after: bigint | undefined;
+  const scan = watch.progress('reading $all', watch.total);
   for (;;) {
     const page = await store.readAll(after === undefined ? { maxCount: PAGE } : { afterPosition: after, maxCount: PAGE });
     for (const event of page) {
       after = event.position;
+      scan.advance();
       report.events++;
       const category = categoryOf(event.streamName);
       const counts = byCategory.get(category);
@@ -92,8 +104,11 @@ async function verifyStreams(store: EventStore, maxPerStream: number): Promise<S
     }
     if (page.length < PAGE) break;
   }
+  scan.finish();
 
   // Pass 2: each stream through its decider, one stream in memory at a time.
+  const checked = report.events - Object.values(report.unchecked).reduce((n, c) => n + c, 0);
+  const fold = watch.progress('folding streams through their deciders', checked);
   for (const stream of lastSeen.keys()) {
     const model = models.find((m) => m.category === categoryOf(stream))!;
     const counts = byCategory.get(model.category)!;
@@ -105,11 +120,13 @@ async function verifyStreams(store: EventStore, maxPerStream: number): Promise<S
     };
     for await (const event of readStreamPages(store, stream)) {
       counts.events++;
+      fold.advance();
       for (const message of checker.check(event)) add(event.revision.toString(), event.type, message);
     }
     for (const message of checker.finish()) add(null, null, message);
     if (reported > maxPerStream) report.differences.push({ stream, revision: null, type: null, message: `… and ${reported - maxPerStream} more problem(s) in this stream` });
   }
+  fold.finish();
   report.categories = [...byCategory.values()];
   return report;
 }

@@ -92,6 +92,21 @@ describe('usage and errors', () => {
     expect(result.stderr).toBe('error: Invalid configuration: DATABASE_URL must be a URL starting with postgres:// or postgresql://\n');
   });
 
+  it('a missing database is one clean error line; --verbose adds the details with their stack', async () => {
+    const missing = { ...env, DATABASE_URL: db.url.replace(/\/[^/]*$/, '/tessera_no_such_db') };
+    const result = await runCli(['projections', 'status'], missing);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('error: cannot reach PostgreSQL: database "tessera_no_such_db" does not exist\n');
+
+    const verbose = await runCli(['--verbose', 'projections', 'status'], missing);
+    expect(verbose.code).toBe(1);
+    const logged = lines(verbose.stderr)
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg: string });
+    expect(logged.find((l) => l.msg.startsWith('Acquire connection error'))?.msg).toMatch(/database "tessera_no_such_db" does not exist\n\s+at /);
+    expect(lines(verbose.stderr).filter((l) => !l.startsWith('{'))).toEqual(['error: cannot reach PostgreSQL: database "tessera_no_such_db" does not exist']);
+  });
+
   it('jobs commands need REDIS_URL', async () => {
     const result = await runCli(['jobs', 'failed'], env);
     expect(result.code).toBe(1);
@@ -144,10 +159,10 @@ describe('tessera serve', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'tessera-serve-'));
     try {
       const serve = startCli(['serve', '--roles', 'api'], { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir, PROCESS_ROLES: 'projector' });
-      await serve.waitFor('stdout', /"msg":"Tessera API listening"/);
+      await serve.waitFor('stdout', /"msg":"Tessera API listening/);
       const started = lines(serve.stdout())
         .map((l) => JSON.parse(l))
-        .find((l) => l.msg === 'Tessera API listening');
+        .find((l) => l.msg.startsWith('Tessera API listening'));
       expect(started.roles).toEqual(['api']);
       const res = await fetch(`http://127.0.0.1:${started.port}/health/live`);
       expect(res.status).toBe(200);

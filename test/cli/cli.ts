@@ -84,3 +84,26 @@ export function startCli(args: string[], env: Record<string, string>, opts: { in
 }
 
 export const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
+
+/**
+ * Runs the CLI in a pseudo-terminal (util-linux `script`), as a person at a terminal does:
+ * stdout and stderr are the TTY, so both land in `output` (with the terminal's \r\n).
+ */
+export function runCliInTerminal(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const command = [process.execPath, '--import', 'tsx', ENTRY, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}
+
+/** The last state of each progress line drawn in place (`\r\x1b[K…`). */
+export const progressLines = (output: string): string[] =>
+  output
+    .split(/\r?\n/)
+    .map((line) => line.split('\r\x1b[K').at(-1)!)
+    .filter((line) => /events\/s/.test(line));

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startFakeEsdb } from '../support/fakeEsdb/index.js';
-import { cliEnv, lines, runCli } from './cli.js';
+import { cliEnv, lines, progressLines, runCli, runCliInTerminal } from './cli.js';
 import { seed } from './fixtures.js';
 
 let app: TestApp;
@@ -61,6 +61,30 @@ describe('tessera export | import', () => {
     expect(toFile.code, toFile.stderr).toBe(0);
     expect(toFile.stdout).toBe(`exported ${events.length} events (positions ${events[0].position}..${events.at(-1).position}) to ${file}\n`);
     expect(readFileSync(file, 'utf8')).toBe(result.stdout);
+  });
+
+  it('export and import draw a progress line (done/total, rate) on a terminal, and none into a pipe', async () => {
+    const file = path.join(dir, 'progress.ndjson');
+    const exported = await runCliInTerminal(['export', '--out', file], source);
+    expect(exported.code, exported.output).toBe(0);
+    const count = lines(readFileSync(file, 'utf8')).length;
+    expect(progressLines(exported.output)).toEqual([expect.stringMatching(new RegExp(`^export: ${count}/${count} events \\(100%\\), \\d+ events/s, in .+$`))]);
+
+    const fresh = await createTestDatabase('cli_import_progress');
+    try {
+      const env = cliEnv(fresh.url);
+      expect((await runCli(['migrate'], env)).code).toBe(0);
+      const imported = await runCliInTerminal(['import', file], env);
+      expect(imported.code, imported.output).toBe(0);
+      expect(progressLines(imported.output)).toEqual([expect.stringMatching(new RegExp(`^import: ${count}/${count} events \\(100%\\), \\d+ events/s, in .+$`))]);
+      const piped = await runCli(['import', file], env);
+      expect(piped.code).toBe(0);
+      expect(piped.stderr).toBe(`${file}: ${count} events, well-formed; importing…\n`);
+    } finally {
+      await fresh.drop();
+    }
+    const piped = await runCli(['export', '--out', path.join(dir, 'piped.ndjson')], source);
+    expect(piped.stderr).toBe('');
   });
 
   it('import into a fresh database, then export again: the same NDJSON', async () => {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ticketedEventStreamName } from '../../src/domain/ticketing/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { cliEnv, runCli } from './cli.js';
+import { cliEnv, progressLines, runCli, runCliInTerminal } from './cli.js';
 import { projectionsCaughtUp, seed, type Seeded } from './fixtures.js';
 
 let app: TestApp;
@@ -25,6 +25,19 @@ afterAll(async () => {
 });
 
 describe('tessera verify', () => {
+  it('draws progress lines (done/total, rate) on a terminal, and none into a pipe', async () => {
+    const { rows } = await app.tessera.knex.raw<{ rows: Array<{ n: string }> }>('SELECT count(*) AS n FROM eventstore.events');
+    const total = Number(rows[0]!.n);
+    const result = await runCliInTerminal(['verify'], env);
+    expect(result.code, result.output).toBe(0);
+    const progress = progressLines(result.output);
+    expect(progress[0]).toMatch(new RegExp(`^verify: reading \\$all: ${total}/${total} events \\(100%\\), \\d+ events/s, in .+$`));
+    expect(progress[1]).toMatch(/^verify: folding streams through their deciders: (\d+)\/\1 events \(100%\), \d+ events\/s, in .+$/);
+    expect(progress).toHaveLength(2);
+    const piped = await runCli(['verify'], env);
+    expect(piped.stderr).not.toMatch(/events\/s/);
+  });
+
   it('exits 0 on a healthy database and says what it checked', async () => {
     const result = await runCli(['verify'], env);
     expect(result.code, result.stdout + result.stderr).toBe(0);
