@@ -184,8 +184,8 @@ function writeResult(res: Response, result: RouteResult, successStatus = 200): v
   let body = result.body;
   if (result.position !== undefined) {
     res.setHeader('X-Position', result.position.toString());
-    // A waiting-list entry's own `position` (its place in the queue) wins; X-Position still carries the store's.
-    if (body && typeof body === 'object' && !Array.isArray(body) && !('position' in body)) body = { ...body, position: result.position.toString() };
+    // `position` is always the store position (a waiting-list entry's queue place is `place`).
+    if (body && typeof body === 'object' && !Array.isArray(body)) body = { ...body, position: result.position.toString() };
   }
   res.status(result.status ?? successStatus);
   if (body === undefined) {

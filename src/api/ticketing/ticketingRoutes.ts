@@ -104,12 +104,12 @@ function reservationFromState(eventId: string, r: Reservation) {
 }
 
 function entryFromState(state: TicketedEventState, entry: WaitlistEntry) {
-  const position = waitlistPosition(state, entry.entryId);
+  const place = waitlistPosition(state, entry.entryId);
   return {
     entryId: entry.entryId,
     eventId: state.eventId,
     quantity: entry.quantity,
-    ...(position !== undefined ? { position } : {}),
+    ...(place !== undefined ? { place } : {}),
     status: entry.status,
     ...(entry.offerId ? { offerId: entry.offerId, offerExpiresAt: entry.offerExpiresAt } : {}),
     ...(entry.reservationId ? { reservationId: entry.reservationId } : {}),
@@ -177,6 +177,10 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       handler: async (ctx) => {
         if (ctx.query.asOfRevision !== undefined) {
           const { state, revision } = await ticketing.stateAt(ctx.params.id, ctx.query.asOfRevision);
+          // a revision the stream has not reached is not "today's state": say so
+          if (revision < ctx.query.asOfRevision) {
+            throw new HttpError(404, 'revision-not-found', `The event's latest revision is ${revision}; ${ctx.query.asOfRevision} does not exist (yet)`);
+          }
           return { body: eventFromState(state, revision, ctx.now), revision };
         }
         const row = await getEventRow(knex, ctx.params.id);
@@ -308,7 +312,7 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
     route({
       method: 'get',
       path: '/v1/events/:id/waitlist/me',
-      summary: "The caller's waiting-list entry: position, status, offer",
+      summary: "The caller's waiting-list entry: place in the queue, status, offer",
       tags: ['ticketing'],
       access: visible,
       params: eventParams,
@@ -370,7 +374,7 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
             items: result.items.map((r) => {
               const why = explanation.entries.find((e) => e.entryId === r.entry_id);
               return {
-                ...waitlistEntryDto(r, r.position ?? undefined),
+                ...waitlistEntryDto(r, r.place ?? undefined),
                 userId: r.user_id,
                 ...(why ? { promotableNow: why.promotableNow, seatsShort: why.seatsShort } : {}),
               };

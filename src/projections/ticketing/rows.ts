@@ -103,12 +103,13 @@ export function reservationDto(row: ReservationRow) {
   };
 }
 
-export function waitlistEntryDto(row: WaitlistRow, position: number | undefined) {
+/** `place` is the 1-based place among waiting entries; `position` always means a store position. */
+export function waitlistEntryDto(row: WaitlistRow, place: number | undefined) {
   return {
     entryId: row.entry_id,
     eventId: row.event_id,
     quantity: row.quantity,
-    ...(position !== undefined ? { position } : {}),
+    ...(place !== undefined ? { place } : {}),
     status: row.status,
     joinedAt: iso(row.joined_at),
     ...(row.offer_id ? { offerId: row.offer_id, offerExpiresAt: iso(row.offer_expires_at) } : {}),
