@@ -32,7 +32,24 @@ import { eventDto, reservationDto, waitlistEntryDto } from '../../projections/ti
 import type { ResourceAccess } from '../access.js';
 import { cursorKeys, decodeCursor, page } from '../pagination.js';
 import { HttpError, notFoundHttp } from '../problem.js';
+import type { ProblemCode } from '../problemCodes.js';
 import { access, route, schemas, type RouteContext, type RouteDefinition } from '../routes.js';
+import {
+  analyticsOverviewSchema,
+  eventAnalyticsSchema,
+  eventPageSchema,
+  eventSchema,
+  historySchema,
+  markedSchema,
+  notificationPageSchema,
+  reservationPageSchema,
+  reservationSchema,
+  waitlistEntrySchema,
+  waitlistPageSchema,
+  type EventDto,
+  type ReservationDto,
+  type WaitlistEntryDto,
+} from './dtos.js';
 
 export interface TicketingRouteDeps {
   knex: Knex;
@@ -47,6 +64,10 @@ const offerParams = z.object({ id: z.uuid(), offerId: z.uuid() });
 const collaboratorParams = z.object({ id: z.uuid(), userId: z.string().min(1).max(100) });
 const readsTicketing = [TICKETING_PROJECTION];
 
+/** Every ticketing command can lose a race (If-Match, contention) or find no event. */
+const COMMAND: ProblemCode[] = ['event-not-found', 'revision-mismatch', 'contention'];
+const EVENT_RULES: ProblemCode[] = ['invalid-capacity', 'invalid-time-range', 'invalid-pricing', 'invalid-waitlist', 'event-ended', 'event-cancelled', 'not-organizer'];
+
 const isAdmin = (ctx: RouteContext<unknown, unknown, unknown>) => ctx.principal?.roles.includes('admin') ?? false;
 
 function meta(ctx: RouteContext<unknown, unknown, unknown>): RequestMeta {
@@ -60,7 +81,8 @@ function meta(ctx: RouteContext<unknown, unknown, unknown>): RequestMeta {
 }
 
 /** The event as the domain sees it right now (fresh, not the read model). */
-export function eventFromState(state: TicketedEventState, revision: bigint | undefined, now: Date) {
+export function eventFromState(state: TicketedEventState, revision: bigint | undefined, now: Date): EventDto {
+  if (state.status === 'unscheduled') throw notFoundHttp('Event');
   const d = state.details;
   return {
     id: state.eventId,
@@ -88,7 +110,7 @@ export function eventFromState(state: TicketedEventState, revision: bigint | und
   };
 }
 
-function reservationFromState(eventId: string, r: Reservation) {
+function reservationFromState(eventId: string, r: Reservation): ReservationDto {
   return {
     id: r.reservationId,
     eventId,
@@ -103,7 +125,7 @@ function reservationFromState(eventId: string, r: Reservation) {
   };
 }
 
-function entryFromState(state: TicketedEventState, entry: WaitlistEntry) {
+function entryFromState(state: TicketedEventState, entry: WaitlistEntry): WaitlistEntryDto {
   const place = waitlistPosition(state, entry.entryId);
   return {
     entryId: entry.entryId,
@@ -134,7 +156,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/events',
       summary: 'Create a ticketed event (draft, or published with publish: true)',
-      tags: ['ticketing'],
+      tags: ['events'],
+      response: eventSchema,
+      problems: [...COMMAND, ...EVENT_RULES],
       access: access.user,
       body: createEventInput,
       successStatus: 201,
@@ -147,7 +171,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'get',
       path: '/v1/events',
       summary: 'List events (filters, cursor pagination)',
-      tags: ['ticketing'],
+      tags: ['events'],
+      response: eventPageSchema,
+      problems: ['invalid-cursor'],
       access: access.user,
       readsProjections: readsTicketing,
       query: schemas.pagination.extend({
@@ -169,7 +195,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'get',
       path: '/v1/events/:id',
       summary: 'Get an event with live counts; ?asOfRevision=N folds its history up to N',
-      tags: ['ticketing'],
+      tags: ['events'],
+      response: eventSchema,
+      problems: ['event-not-found', 'revision-not-found'],
       access: visible,
       params: eventParams,
       query: z.object({ asOfRevision: schemas.revision.optional() }),
@@ -196,7 +224,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'patch',
       path: '/v1/events/:id',
       summary: 'Change details or capacity (If-Match: W/"<revision>" for optimistic concurrency)',
-      tags: ['ticketing'],
+      tags: ['events'],
+      response: eventSchema,
+      problems: [...COMMAND, ...EVENT_RULES],
       access: managers,
       params: eventParams,
       body: changeEventInput,
@@ -206,7 +236,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/events/:id/publish',
       summary: 'Publish a draft event',
-      tags: ['ticketing'],
+      tags: ['events'],
+      response: eventSchema,
+      problems: [...COMMAND, 'event-ended', 'event-cancelled', 'not-organizer'],
       access: managers,
       params: eventParams,
       handler: async (ctx) => eventResult(await ticketing.publish(ctx.params.id, meta(ctx)), ctx.now),
@@ -215,7 +247,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/events/:id/cancel',
       summary: 'Cancel the event: releases every seat and notifies holders and waiters',
-      tags: ['ticketing'],
+      tags: ['events'],
+      response: eventSchema,
+      problems: [...COMMAND, 'event-cancelled', 'not-organizer'],
       access: managers,
       params: eventParams,
       body: cancelInput,
@@ -225,7 +259,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/events/:id/reservations',
       summary: 'Reserve seats (confirmed at once, or held until expiresAt when the event has holdMinutes)',
-      tags: ['ticketing'],
+      tags: ['reservations'],
+      response: reservationSchema,
+      problems: [...COMMAND, 'sold-out', 'event-not-open', 'exceeds-max-per-reservation'],
       access: visible,
       params: eventParams,
       body: quantityInput,
@@ -239,7 +275,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/events/:id/reservations/:rid/confirm',
       summary: 'Confirm a held reservation before it expires',
-      tags: ['ticketing'],
+      tags: ['reservations'],
+      response: reservationSchema,
+      problems: [...COMMAND, 'reservation-not-found', 'not-reservation-owner', 'hold-expired', 'invalid-reservation-state', 'event-not-open'],
       access: visible,
       params: reservationParams,
       handler: async (ctx) => {
@@ -251,7 +289,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'delete',
       path: '/v1/events/:id/reservations/:rid',
       summary: 'Cancel a reservation (its holder, or an organizer)',
-      tags: ['ticketing'],
+      tags: ['reservations'],
+      response: reservationSchema,
+      problems: [...COMMAND, 'not-found', 'reservation-not-found', 'not-reservation-owner', 'invalid-reservation-state'],
       access: visible,
       params: reservationParams,
       handler: async (ctx) => {
@@ -268,7 +308,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'get',
       path: '/v1/me/reservations',
       summary: "The caller's reservations, newest first",
-      tags: ['ticketing'],
+      tags: ['reservations'],
+      response: reservationPageSchema,
+      problems: ['invalid-cursor'],
       access: access.user,
       readsProjections: readsTicketing,
       query: schemas.pagination.extend({ status: z.enum(['held', 'confirmed', 'cancelled', 'expired']).optional() }),
@@ -283,7 +325,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'get',
       path: '/v1/events/:id/reservations',
       summary: "The event's reservations (organizers)",
-      tags: ['ticketing'],
+      tags: ['reservations'],
+      response: reservationPageSchema,
+      problems: ['invalid-cursor'],
       access: managers,
       params: eventParams,
       readsProjections: readsTicketing,
@@ -299,7 +343,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/events/:id/waitlist',
       summary: 'Join the waiting list (only when sold out: 409 seats-available otherwise)',
-      tags: ['ticketing'],
+      tags: ['waiting list'],
+      response: waitlistEntrySchema,
+      problems: [...COMMAND, 'seats-available', 'waitlist-disabled', 'already-on-waitlist', 'event-not-open', 'exceeds-max-per-reservation'],
       access: visible,
       params: eventParams,
       body: quantityInput,
@@ -313,7 +359,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'get',
       path: '/v1/events/:id/waitlist/me',
       summary: "The caller's waiting-list entry: place in the queue, status, offer",
-      tags: ['ticketing'],
+      tags: ['waiting list'],
+      response: waitlistEntrySchema,
+      problems: ['event-not-found'],
       access: visible,
       params: eventParams,
       handler: async (ctx) => {
@@ -328,7 +376,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'delete',
       path: '/v1/events/:id/waitlist/me',
       summary: 'Leave the waiting list (declines an open offer)',
-      tags: ['ticketing'],
+      tags: ['waiting list'],
+      response: waitlistEntrySchema,
+      problems: [...COMMAND, 'not-found', 'waitlist-entry-not-found', 'waitlist-entry-not-active'],
       access: visible,
       params: eventParams,
       handler: async (ctx) => {
@@ -343,7 +393,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/events/:id/waitlist/offers/:offerId/accept',
       summary: 'Accept a waiting-list offer: its seats become your reservation',
-      tags: ['ticketing'],
+      tags: ['waiting list'],
+      response: reservationSchema,
+      problems: [...COMMAND, 'offer-not-found', 'not-offer-owner', 'offer-already-accepted', 'offer-withdrawn', 'offer-expired', 'event-not-open'],
       access: visible,
       params: offerParams,
       successStatus: 201,
@@ -356,7 +408,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'get',
       path: '/v1/events/:id/waitlist',
       summary: 'The waiting list in join order, with why each entry is or is not promoted now (organizers)',
-      tags: ['ticketing'],
+      tags: ['waiting list'],
+      response: waitlistPageSchema,
+      problems: ['event-not-found', 'invalid-cursor'],
       access: managers,
       params: eventParams,
       query: schemas.pagination,
@@ -388,7 +442,8 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'get',
       path: '/v1/events/:id/history',
       summary: 'Audit trail: every change with its actor, correlation id and time',
-      tags: ['ticketing'],
+      tags: ['events'],
+      response: historySchema,
       access: team,
       params: eventParams,
       query: z.object({ fromRevision: schemas.revision.optional(), limit: z.coerce.number().int().min(1).max(100).default(50) }),
@@ -401,7 +456,7 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
           revision: e.revision.toString(),
           position: e.position.toString(),
           type: e.type,
-          data: e.data,
+          data: e.data as Record<string, unknown>, // domain event data is always an object
           recordedAt: e.recordedAt.toISOString(),
           actorId: e.metadata.actorId ?? null,
           correlationId: e.metadata.correlationId ?? null,
@@ -415,7 +470,8 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'get',
       path: '/v1/events/:id/analytics',
       summary: 'Seats, reservations, utilisation, revenue, waiting-list conversion, reservations per day',
-      tags: ['ticketing'],
+      tags: ['analytics'],
+      response: eventAnalyticsSchema,
       access: team,
       params: eventParams,
       readsProjections: readsTicketing,
@@ -429,7 +485,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/events/:id/collaborators',
       summary: 'Add a co-organizer or viewer (the organizer)',
-      tags: ['ticketing'],
+      tags: ['events'],
+      response: eventSchema,
+      problems: [...COMMAND, 'not-organizer', 'collaborator-is-organizer'],
       access: organizerOnly,
       params: eventParams,
       body: collaboratorInput,
@@ -440,7 +498,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'delete',
       path: '/v1/events/:id/collaborators/:userId',
       summary: 'Remove a collaborator (the organizer)',
-      tags: ['ticketing'],
+      tags: ['events'],
+      response: eventSchema,
+      problems: [...COMMAND, 'not-organizer', 'collaborator-not-found'],
       access: organizerOnly,
       params: collaboratorParams,
       handler: async (ctx) => eventResult(await ticketing.removeCollaborator(ctx.params.id, ctx.params.userId, meta(ctx)), ctx.now),
@@ -449,7 +509,8 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'get',
       path: '/v1/analytics/overview',
       summary: 'Totals and top events (administrators)',
-      tags: ['ticketing'],
+      tags: ['analytics'],
+      response: analyticsOverviewSchema,
       access: access.admin,
       readsProjections: readsTicketing,
       handler: async () => ({ body: await analyticsOverview(knex) }),
@@ -459,6 +520,8 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       path: '/v1/me/notifications',
       summary: "The caller's notifications, newest first (?unread=true)",
       tags: ['notifications'],
+      response: notificationPageSchema,
+      problems: ['invalid-cursor'],
       access: access.user,
       readsProjections: readsTicketing,
       query: schemas.pagination.extend({ unread: z.enum(['true', 'false']).optional() }),
@@ -479,8 +542,10 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       path: '/v1/me/notifications/:id/read',
       summary: 'Mark one notification read',
       tags: ['notifications'],
+      problems: ['not-found'],
       access: access.user,
       params: eventParams,
+      successStatus: 204,
       handler: async (ctx) => {
         const marked = await markNotificationsRead(knex, ctx.principal!.userId, ctx.params.id);
         if (marked === 0) {
@@ -495,6 +560,7 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       path: '/v1/me/notifications/read-all',
       summary: 'Mark every notification read',
       tags: ['notifications'],
+      response: markedSchema,
       access: access.user,
       handler: async (ctx) => ({ body: { marked: await markNotificationsRead(knex, ctx.principal!.userId) } }),
     }),
@@ -502,7 +568,7 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
 }
 
 /** A command's answer: the body, its stream revision (ETag) and store position (X-Position). */
-function commandResult(body: unknown, result: { revision: bigint | undefined; position: bigint | undefined }) {
+function commandResult<Body>(body: Body, result: { revision: bigint | undefined; position: bigint | undefined }) {
   return {
     body,
     ...(result.revision !== undefined ? { revision: result.revision } : {}),

@@ -56,7 +56,8 @@ export interface WaitlistRow {
   updated_at: Date;
 }
 
-const iso = (d: Date | string | null | undefined) => (d === null || d === undefined ? undefined : new Date(d).toISOString());
+const iso = (d: Date | string) => new Date(d).toISOString();
+const isoOrUndefined = (d: Date | string | null | undefined) => (d === null || d === undefined ? undefined : iso(d));
 
 export function eventDto(row: EventRow, currentPrice: number) {
   return {
@@ -112,7 +113,7 @@ export function waitlistEntryDto(row: WaitlistRow, place: number | undefined) {
     ...(place !== undefined ? { place } : {}),
     status: row.status,
     joinedAt: iso(row.joined_at),
-    ...(row.offer_id ? { offerId: row.offer_id, offerExpiresAt: iso(row.offer_expires_at) } : {}),
+    ...(row.offer_id ? { offerId: row.offer_id, offerExpiresAt: isoOrUndefined(row.offer_expires_at) } : {}),
     ...(row.reservation_id ? { reservationId: row.reservation_id } : {}),
   };
 }
