@@ -8,6 +8,7 @@ import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
+import { buildAsyncApiDocument } from './live/asyncapi.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { HttpError, problemHandler } from './problem.js';
 import { mountRoutes, type RouteDefinition, type RouteDependencies } from './routes.js';
@@ -94,6 +95,8 @@ export function createApp(deps: AppDependencies): Express {
     res.json(openapi);
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi));
+  const asyncapi = buildAsyncApiDocument({ version: deps.version });
+  app.get('/asyncapi.json', (_req, res) => void res.json(asyncapi));
 
   app.use(express.json({ limit: deps.config.http.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use((req, _res, next) => {
