@@ -4,6 +4,7 @@
  * a reader's order, and a description and an example on every field.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ZodType } from 'zod';
 import { PROBLEM_CODES, problemsOf } from '../../src/api/problemCodes.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
@@ -81,6 +82,33 @@ describe('the OpenAPI document', () => {
     expect(names.at(-1)).toBe('admin');
     for (const { key, op } of operations()) for (const tag of op.tags) expect(names, key).toContain(tag);
     for (const name of names) expect(operations().some(({ op }) => op.tags.includes(name)), `tag ${name} is used`).toBe(true);
+  });
+
+  it("gives response fields examples their own schema accepts", () => {
+    const wrong: string[] = [];
+    const visit = (schema: ZodType, where: string, seen: Set<ZodType>) => {
+      if (seen.has(schema)) return;
+      seen.add(schema);
+      const example = (schema.meta() as { example?: unknown } | undefined)?.example;
+      if (example !== undefined && !schema.safeParse(example).success) wrong.push(`${where}: ${JSON.stringify(example)}`);
+      const def = (schema as unknown as { _zod: { def: Record<string, any> } })._zod.def;
+      if (def.shape) for (const [name, child] of Object.entries(def.shape as Record<string, ZodType>)) visit(child, `${where}.${name}`, seen);
+      for (const inner of [def.innerType, def.element, def.valueType, ...(def.options ?? [])]) if (inner) visit(inner, where, seen);
+    };
+    for (const { key, route } of operations()) if (route.response) visit(route.response, key, new Set());
+    expect(wrong).toEqual([]);
+  });
+
+  it('gives request fields examples that together make a valid body', () => {
+    const invalid: string[] = [];
+    for (const { key, route, op } of operations()) {
+      const schema = op.requestBody?.content['application/json'].schema as Json | undefined;
+      if (!route.body || !schema) continue;
+      const example = Object.fromEntries(Object.entries((schema.properties ?? {}) as Record<string, Json>).map(([name, p]) => [name, p.example]));
+      const parsed = route.body.safeParse(example);
+      if (!parsed.success) invalid.push(`${key}: ${JSON.stringify(parsed.error.issues)}`);
+    }
+    expect(invalid).toEqual([]);
   });
 
   it('gives every field and parameter a description, and every scalar one an example', () => {
