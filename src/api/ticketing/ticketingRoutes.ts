@@ -66,7 +66,16 @@ const readsTicketing = [TICKETING_PROJECTION];
 
 /** Every ticketing command can lose a race (If-Match, contention) or find no event. */
 const COMMAND: ProblemCode[] = ['event-not-found', 'revision-mismatch', 'contention'];
-const EVENT_RULES: ProblemCode[] = ['invalid-capacity', 'invalid-time-range', 'invalid-pricing', 'invalid-waitlist', 'event-ended', 'event-cancelled', 'not-organizer'];
+const EVENT_RULES: ProblemCode[] = [
+  'invalid-capacity',
+  'capacity-below-reserved',
+  'invalid-time-range',
+  'invalid-pricing',
+  'invalid-waitlist',
+  'event-ended',
+  'event-cancelled',
+  'not-organizer',
+];
 
 const isAdmin = (ctx: RouteContext<unknown, unknown, unknown>) => ctx.principal?.roles.includes('admin') ?? false;
 
