@@ -172,6 +172,7 @@ const QUERY_AND_HEADER_DOCS: Record<string, FieldDoc> = {
   asOfRevision: { description: 'Time travel: the event as it was at this revision; 404 `revision-not-found` beyond the latest.', example: '3' },
   fromRevision: { description: 'First revision to list (default 0); pass `nextFromRevision` for the next page.', example: '0' },
   unread: { description: '`true`: only unread notifications.', example: 'true' },
+  reason: { description: 'Why (kept in the audit trail and told to the holder; at most 1000 characters are kept).', example: 'Duplicate booking' },
   'idempotency-key': { description: 'Makes a retry safe: the same key and body replay the first answer for 24 h.', example: 'c6a1f0b2-reserve-1' },
   'if-match': { description: 'Optimistic concurrency: the ETag (W/"<revision>") you read; 412 if it changed since.', example: 'W/"4"' },
   'x-min-position': { description: 'Read your write: wait (≤ 5 s) until the read models reached this `position`, else 503.', example: '63504385' },

@@ -303,12 +303,13 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       problems: [...COMMAND, 'not-found', 'reservation-not-found', 'not-reservation-owner', 'invalid-reservation-state'],
       access: visible,
       params: reservationParams,
+      query: z.object({ reason: z.string().optional() }),
       handler: async (ctx) => {
         const { state } = await ticketing.load(ctx.params.id);
         const reservation = state.reservations.get(ctx.params.rid);
         if (!reservation) throw notFoundHttp('Reservation');
         const byRole = reservation.userId === ctx.principal!.userId ? 'holder' : 'organizer';
-        const reason = typeof ctx.req.query.reason === 'string' ? ctx.req.query.reason.slice(0, 1000) : undefined;
+        const reason = ctx.query.reason?.slice(0, 1000);
         const result = await ticketing.cancelReservation(ctx.params.id, ctx.params.rid, byRole, reason, meta(ctx));
         return reservationResult(ctx.params.id, ctx.params.rid, result);
       },
