@@ -39,7 +39,6 @@ describe('field meanings across the API', () => {
 
   it('GET /v1/events/:id?asOfRevision beyond the latest revision answers 404 revision-not-found', async () => {
     const eventId = await soldOutEvent();
-    const latest = await organizer.get(`/v1/events/${eventId}`, {});
     const head = BigInt((await organizer.get(`/v1/events/${eventId}/history`)).body.items.at(-1).revision);
     const atHead = await organizer.get(`/v1/events/${eventId}?asOfRevision=${head}`);
     expect(atHead.status).toBe(200);
@@ -48,7 +47,6 @@ describe('field meanings across the API', () => {
     expect(past.status).toBe(404);
     expect(past.body).toMatchObject({ code: 'revision-not-found' });
     expect(past.body.detail).toContain(head.toString());
-    expect(latest.status).toBe(200);
   });
 
   it('waiting-list bodies carry the queue place as `place` and the store position as `position`', async () => {
