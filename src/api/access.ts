@@ -99,6 +99,27 @@ export function decideAccess<Role extends string>(
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LABELS: Record<ResourceKind, string> = { event: 'Event', meeting: 'Meeting', group: 'Group' };
+/** Roles as a reader says them (one organizer; many of the others). */
+const ROLE_WORDS: Record<string, string> = {
+  organizer: 'organizer',
+  'co-organizer': 'co-organizers',
+  viewer: 'viewers',
+  participant: 'participants',
+  owner: 'owner',
+  admin: 'admins',
+  member: 'members',
+};
+const PUBLIC_WHEN: Record<ResourceKind, string> = { event: 'once it is published', meeting: 'while it is public', group: 'while it is public' };
+
+/** A rule in words, for the API documentation: "the event's organizer and co-organizers; administrators too". */
+export function describeRule(kind: ResourceKind, roles: readonly string[], opts: Pick<RuleOptions, 'adminOverride' | 'allowPublic'> = {}): string {
+  const words = roles.map((role) => ROLE_WORDS[role] ?? role);
+  const list = words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : words[0];
+  const parts = [`the ${kind}'s ${list}`];
+  if (opts.allowPublic) parts.push(`any signed-in user ${PUBLIC_WHEN[kind]}`);
+  if (opts.adminOverride ?? true) parts.push('administrators');
+  return `${parts.join('; ')}.`;
+}
 const FOUND = Symbol('tessera.resourceAccess');
 
 interface Found {
@@ -158,6 +179,7 @@ export class ResourceAccess {
     if (!this.loaders[kind]) throw new Error(`No role loader for ${kind} resources: add one in readModelRoleLoaders (src/api/access.ts)`);
     if (roles.length === 0) throw new Error(`A ${kind} rule needs at least one role`);
     const param = opts.param ?? 'id';
+    const description = describeRule(kind, roles, opts);
     return access.resource(`${kind}:${roles.join('|')}${opts.allowPublic ? '|public' : ''}`, async (ctx) => {
       const id = (ctx.params as Record<string, unknown>)[param];
       const decision = await this.authorize(kind, typeof id === 'string' ? id : '', ctx.principal!, roles, opts);
@@ -167,7 +189,7 @@ export class ResourceAccess {
           : forbiddenHttp(`This needs one of these roles on the ${kind}: ${roles.join(', ')}`);
       }
       (ctx.res.locals as Record<symbol, Found>)[FOUND] = { kind, id: id as string, roles: decision.roles, asAdmin: decision.asAdmin };
-    });
+    }, description);
   }
 
   /** Loads the membership and decides; for routes, channels and handlers that need a second check. */

@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import { LIVE_BODY, readiness, type HealthCheck } from '../health.js';
 import type { Metrics } from '../metrics.js';
 import { redactingSerializers } from './logRedaction.js';
+import { buildAsyncApiDocument } from './live/asyncapi.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { HttpError, problemHandler } from './problem.js';
 import { mountRoutes, type RouteDefinition, type RouteDependencies } from './routes.js';
@@ -89,6 +90,8 @@ export function createApp(deps: AppDependencies): Express {
     res.json(openapi);
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi));
+  const asyncapi = buildAsyncApiDocument({ version: deps.version });
+  app.get('/asyncapi.json', (_req, res) => void res.json(asyncapi));
 
   app.use(express.json({ limit: deps.config.http.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use((req, _res, next) => {

@@ -1,49 +1,258 @@
-/** The OpenAPI document, generated from the route table's zod schemas. */
+/**
+ * The OpenAPI document, generated from the route table: request schemas, the response
+ * DTO schemas the handlers build to, the problem codes each route can answer (by status),
+ * access in words, and tags in a reader's order.
+ *
+ * Response DTO fields carry their own description and example (src/api/*\/dtos.ts).
+ * Request fields are the commands' input schemas, which describe validation only; their
+ * documentation comes from the glossaries below, one entry per field name, so one name
+ * means one thing across the API.
+ */
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import type { RouteDefinition } from './routes.js';
+import { EXAMPLE, field } from './dtoFields.js';
+import { PROBLEM_CODES, problemsOf, type ProblemCode } from './problemCodes.js';
+import type { Access, RouteDefinition } from './routes.js';
 
-const problemSchema = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string(),
-  code: z.string(),
-  errors: z.array(z.object({ path: z.string(), message: z.string(), code: z.string() })).optional(),
+/** Tags in the order a reader meets them; tags not listed here go before `admin`. */
+const TAGS: Array<{ name: string; description: string }> = [
+  { name: 'auth', description: 'Accounts and sessions: register, sign in, refresh tokens, sign out.' },
+  { name: 'account', description: 'The signed-in user: profile and password.' },
+  { name: 'events', description: 'Ticketed events: create, publish, change, cancel, collaborators, history.' },
+  { name: 'reservations', description: 'Reserving seats, confirming holds, cancelling.' },
+  { name: 'waiting list', description: 'Joining, leaving and accepting offers when an event is sold out.' },
+  { name: 'analytics', description: 'Figures for organizers and administrators.' },
+  { name: 'notifications', description: 'In-app notifications (also pushed live on `user:me`).' },
+  { name: 'admin', description: 'Operations for administrators.' },
+];
+
+function orderedTags(routes: RouteDefinition[]): Array<{ name: string; description?: string }> {
+  const known = new Set(TAGS.map((t) => t.name));
+  const others = [...new Set(routes.flatMap((r) => r.tags))].filter((t) => !known.has(t)).map((name) => ({ name }));
+  return [...TAGS.slice(0, -1), ...others, TAGS.at(-1)!];
+}
+
+export function accessInWords(rule: Access): string {
+  switch (rule.kind) {
+    case 'public':
+      return 'Anyone; no token needed.';
+    case 'user':
+      return 'Any signed-in user.';
+    case 'admin':
+      return 'Administrators only.';
+    case 'resource':
+      return rule.description.charAt(0).toUpperCase() + rule.description.slice(1);
+  }
+}
+
+/** RFC 9457 problem details (with extensions such as currentRevision); each response narrows `status` and `code`. */
+const problemSchema = z.looseObject({
+  type: field(z.string(), 'URI naming the problem type.', 'https://tessera.dev/problems/sold-out'),
+  title: field(z.string(), 'The HTTP status text.', 'Conflict'),
+  detail: field(z.string(), 'What went wrong, for a person.', 'Only 1 seat(s) left.'),
+  errors: field(
+    z.array(
+      z.object({
+        path: field(z.string(), 'The field, dot-separated.', 'pricing.basePrice'),
+        message: field(z.string(), 'What is wrong with it.', 'Too small: expected number to be >=0'),
+        code: field(z.string(), 'The issue kind.', 'too_small'),
+      }),
+    ),
+    'Each invalid field (validation-failed only).',
+    [{ path: 'quantity', message: 'Too small: expected number to be >=1', code: 'too_small' }],
+  ).optional(),
+  status: field(z.number().int(), 'The HTTP status.', 409),
+  code: field(z.string(), 'Stable machine-readable code: branch on this.', 'sold-out'),
 });
+
+function problemResponse(status: number, codes: ProblemCode[]) {
+  const narrowed = {
+    type: 'object',
+    properties: {
+      status: { type: 'integer', const: status, description: 'The HTTP status.', example: status },
+      code: { type: 'string', enum: codes, description: 'Stable machine-readable code: branch on this.', example: codes[0] },
+    },
+  };
+  return {
+    description: codes.map((code) => `\`${code}\`: ${PROBLEM_CODES[code].description}`).join('\n\n'),
+    content: { 'application/problem+json': { schema: { allOf: [{ $ref: '#/components/schemas/Problem' }, narrowed] } } },
+  };
+}
+
+function problemResponses(route: RouteDefinition) {
+  const byStatus = new Map<number, ProblemCode[]>();
+  for (const code of problemsOf(route)) {
+    const status = PROBLEM_CODES[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries([...byStatus].sort(([a], [b]) => a - b).map(([status, codes]) => [String(status), problemResponse(status, codes)]));
+}
+
+const mutatingHeaders = z.object({ 'idempotency-key': z.string().optional(), 'if-match': z.string().optional() });
+const readingHeaders = z.object({ 'x-min-position': z.string().optional() });
 
 export function buildOpenApiDocument(routes: RouteDefinition[], info: { version: string }) {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  const { $schema: _dialect, ...problem } = z.toJSONSchema(problemSchema.meta({ description: 'An error (application/problem+json).' }));
+  registry.registerComponent('schemas', 'Problem', problem as never);
   for (const r of routes) {
     const path = r.path.replace(/:(\w+)/g, '{$1}');
-    const mutating = r.method !== 'get';
+    const noContent = r.successStatus === 204;
     registry.registerPath({
       method: r.method,
       path,
       summary: r.summary,
       tags: r.tags,
-      description: `Access: ${r.access.kind === 'resource' ? r.access.rule : r.access.kind}`,
+      description: `**Access:** ${accessInWords(r.access)}`,
       security: r.access.kind === 'public' ? [] : [{ bearer: [] }],
       request: {
         ...(r.params ? { params: r.params as never } : {}),
         ...(r.query ? { query: r.query as never } : {}),
         ...(r.body ? { body: { content: { 'application/json': { schema: r.body } } } } : {}),
-        headers: mutating
-          ? z.object({ 'idempotency-key': z.string().optional(), 'if-match': z.string().optional() })
-          : z.object({ 'x-min-position': z.string().optional() }),
+        headers: r.method === 'get' ? readingHeaders : mutatingHeaders,
       },
       responses: {
         [r.successStatus ?? 200]: {
-          description: 'Success',
+          description: noContent ? 'Done; no body.' : 'Success.',
           ...(r.response ? { content: { 'application/json': { schema: r.response } } } : {}),
         },
-        default: { description: 'Problem', content: { 'application/problem+json': { schema: problemSchema } } },
+        ...problemResponses(r),
       },
     });
   }
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+  const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
-    info: { title: 'Tessera API', version: info.version, description: 'Event-sourced ticketing and scheduling' },
+    info: {
+      title: 'Tessera API',
+      version: info.version,
+      description:
+        'Event-sourced ticketing and scheduling. Errors are application/problem+json with a stable `code`. ' +
+        'Command responses carry `position` (and X-Position): send it as X-Min-Position on a GET to read your write. ' +
+        'Live updates: WebSocket /v1/live, described by the AsyncAPI document at /asyncapi.json.',
+    },
+    tags: orderedTags(routes),
   });
+  documentRequestFields(document as unknown as Json);
+  return document;
+}
+
+type Json = Record<string, unknown>;
+interface FieldDoc {
+  description: string;
+  example: unknown;
+}
+
+/** Path parameters, by the path segment before them. */
+const PATH_NOUNS: Record<string, string> = {
+  events: 'event',
+  reservations: 'reservation',
+  offers: 'waiting-list offer',
+  notifications: 'notification',
+  users: 'user',
+  collaborators: 'collaborator’s user',
+};
+const PATH_EXAMPLES: Record<string, string> = {
+  events: EXAMPLE.eventId,
+  reservations: EXAMPLE.reservationId,
+  offers: EXAMPLE.offerId,
+  notifications: '3d4e5f6a-7b8c-4d9e-8f0a-1b2c3d4e5f6a',
+  users: EXAMPLE.userId,
+  collaborators: EXAMPLE.userId,
+};
+
+const QUERY_AND_HEADER_DOCS: Record<string, FieldDoc> = {
+  limit: { description: 'Page size, 1–100.', example: 20 },
+  cursor: { description: '`nextCursor` of the previous page.', example: 'eyJjIjoiMjAyNi0xMi0wMVQxODozMDowMC4wMDBaIn0' },
+  status: { description: 'Only items with this status.', example: undefined },
+  from: { description: 'Only events starting at or after this instant (ISO-8601 with offset).', example: '2026-12-01T00:00:00Z' },
+  to: { description: 'Only events starting before this instant (ISO-8601 with offset).', example: '2027-01-01T00:00:00Z' },
+  q: { description: 'Text to find in the title or venue (case-insensitive).', example: 'meetup' },
+  organizerId: { description: 'Only events of this organizer (user id).', example: EXAMPLE.userId },
+  asOfRevision: { description: 'Time travel: the event as it was at this revision; 404 `revision-not-found` beyond the latest.', example: '3' },
+  fromRevision: { description: 'First revision to list (default 0); pass `nextFromRevision` for the next page.', example: '0' },
+  unread: { description: '`true`: only unread notifications.', example: 'true' },
+  reason: { description: 'Why (kept in the audit trail and told to the holder; at most 1000 characters are kept).', example: 'Duplicate booking' },
+  'idempotency-key': { description: 'Makes a retry safe: the same key and body replay the first answer for 24 h.', example: 'c6a1f0b2-reserve-1' },
+  'if-match': { description: 'Optimistic concurrency: the ETag (W/"<revision>") you read; 412 if it changed since.', example: 'W/"4"' },
+  'x-min-position': { description: 'Read your write: wait (≤ 5 s) until the read models reached this `position`, else 503.', example: '63504385' },
+};
+
+const BODY_DOCS: Record<string, FieldDoc> = {
+  title: { description: 'Title.', example: 'Rust Meetup Berlin' },
+  description: { description: 'Description.', example: 'Talks and pizza.' },
+  venue: { description: 'Venue.', example: 'c-base, Berlin' },
+  startsAt: { description: 'Start, ISO-8601 with offset.', example: '2026-12-01T19:00:00+01:00' },
+  endsAt: { description: 'End, ISO-8601 with offset; after startsAt.', example: '2026-12-01T22:00:00+01:00' },
+  timezone: { description: 'IANA time zone.', example: 'Europe/Berlin' },
+  capacity: { description: 'Seats in total (not below the seats sold).', example: 120 },
+  maxPerReservation: { description: 'Most seats one reservation may take (default 10).', example: 10 },
+  holdMinutes: { description: 'Minutes a reservation is held before it must be confirmed; 0 (default) confirms at once.', example: 15 },
+  pricing: { description: 'How the seat price is computed (default: EUR, 0).', example: { currency: 'EUR', basePrice: 2500 } },
+  currency: { description: 'ISO 4217 currency code.', example: 'EUR' },
+  basePrice: { description: 'Price of one seat in integer minor units.', example: 2500 },
+  demandTiers: { description: 'Price multipliers by the share of seats sold; the highest one reached applies.', example: [{ minSoldRatio: 0.8, multiplier: 1.5 }] },
+  minSoldRatio: { description: 'Applies once (held + confirmed) / capacity reaches this ratio (0..1).', example: 0.8 },
+  multiplier: { description: 'Factor on the price.', example: 1.5 },
+  earlyBird: { description: 'A discount before a date.', example: { until: '2026-11-01T00:00:00Z', multiplier: 0.8 } },
+  until: { description: 'The discount applies while now is before this instant.', example: '2026-11-01T00:00:00Z' },
+  waitlist: { description: 'Waiting-list rules (default: disabled).', example: { enabled: true, mode: 'offer', offerMinutes: 720 } },
+  enabled: { description: 'Whether people may join the waiting list when sold out.', example: true },
+  mode: { description: '`auto`: freed seats become reservations at once; `offer`: the next entry gets an offer to accept.', example: 'offer' },
+  offerMinutes: { description: 'How long an offer holds its seats (mode `offer`; default 720).', example: 720 },
+  publish: { description: 'Publish at once instead of creating a draft.', example: true },
+  reason: { description: 'Why, for the audit trail (and the people notified).', example: 'Venue flooded' },
+  quantity: { description: 'Seats.', example: 2 },
+  userId: { description: 'The user id.', example: EXAMPLE.userId },
+  role: { description: 'The role.', example: undefined },
+  action: { description: '`grant` or `revoke`.', example: 'grant' },
+  email: { description: 'Email address.', example: 'ada@example.com' },
+  password: { description: 'Password (at least 10 characters when chosen).', example: 'correct horse battery' },
+  name: { description: 'Display name.', example: 'Ada Lovelace' },
+  refreshToken: { description: 'The refresh token of the session.', example: 'rt_3q2kY9v0bW1xZ8' },
+  allSessions: { description: 'Sign out every session of the user, not only this one.', example: false },
+  currentPassword: { description: 'The password now.', example: 'correct horse battery' },
+  newPassword: { description: 'The new password (at least 10 characters).', example: 'staple battery horse correct' },
+};
+
+/** An enum's first value is example enough when the glossary has none. */
+const exampleFor = (doc: FieldDoc | undefined, schema: Json | undefined) =>
+  doc?.example ?? (Array.isArray(schema?.enum) ? (schema.enum as unknown[])[0] : undefined);
+
+function documentRequestFields(document: Json): void {
+  for (const [path, item] of Object.entries((document.paths ?? {}) as Record<string, Record<string, Json>>)) {
+    for (const operation of Object.values(item)) {
+      for (const parameter of (operation.parameters ?? []) as Json[]) documentParameter(path, parameter);
+      const body = (operation.requestBody as { content?: Record<string, { schema?: Json }> } | undefined)?.content?.['application/json']?.schema;
+      if (body) documentProperties(body);
+    }
+  }
+}
+
+function documentParameter(path: string, parameter: Json): void {
+  const name = String(parameter.name);
+  const schema = parameter.schema as Json | undefined;
+  let doc = QUERY_AND_HEADER_DOCS[name];
+  if (parameter.in === 'path') {
+    const segments = path.split('/');
+    const segment = segments[segments.indexOf(`{${name}}`) - 1] ?? '';
+    doc = { description: `The ${PATH_NOUNS[segment] ?? segment} id.`, example: PATH_EXAMPLES[segment] };
+  }
+  parameter.description ??= doc?.description;
+  if (parameter.example === undefined && schema?.example === undefined) {
+    const example = exampleFor(doc, schema);
+    if (example !== undefined) parameter.example = example;
+  }
+}
+
+function documentProperties(schema: Json): void {
+  for (const variant of (schema.anyOf ?? schema.oneOf ?? schema.allOf ?? []) as Json[]) documentProperties(variant);
+  if (schema.items && typeof schema.items === 'object') documentProperties(schema.items as Json);
+  for (const [name, property] of Object.entries((schema.properties ?? {}) as Record<string, Json>)) {
+    const doc = BODY_DOCS[name];
+    property.description ??= doc?.description;
+    const example = exampleFor(doc, property);
+    if (property.example === undefined && example !== undefined) property.example = example;
+    documentProperties(property);
+  }
 }

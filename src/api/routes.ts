@@ -9,6 +9,7 @@ import { z, type ZodType } from 'zod';
 import { bigintJson, findUnstorableText, MAX_JSON_DEPTH, nestsDeeperThan } from '../json.js';
 import { HttpError, forbiddenHttp, unauthorized } from './problem.js';
 import { bigintString } from './schemas.js';
+import type { ProblemCode } from './problemCodes.js';
 
 export interface Principal {
   userId: string;
@@ -21,14 +22,22 @@ export type Access =
   | { kind: 'public' }
   | { kind: 'user' }
   | { kind: 'admin' }
-  /** A per-resource rule (organizer, participant, …); throws 403 or 404. Runs after authentication. */
-  | { kind: 'resource'; rule: string; check(ctx: RouteContext<any, any, any>): Promise<void> };
+  /**
+   * A per-resource rule (organizer, participant, …); throws 403 or 404. Runs after authentication.
+   * `description` says who passes in words, for the API documentation.
+   */
+  | { kind: 'resource'; rule: string; description: string; check(ctx: RouteContext<any, any, any>): Promise<void> };
 
 export const access = {
   public: { kind: 'public' } as Access,
   user: { kind: 'user' } as Access,
   admin: { kind: 'admin' } as Access,
-  resource: (rule: string, check: (ctx: RouteContext<any, any, any>) => Promise<void>): Access => ({ kind: 'resource', rule, check }),
+  resource: (rule: string, check: (ctx: RouteContext<any, any, any>) => Promise<void>, description = rule): Access => ({
+    kind: 'resource',
+    rule,
+    description,
+    check,
+  }),
 };
 
 export interface RouteContext<Params, Query, Body> {
@@ -49,9 +58,9 @@ export interface RouteContext<Params, Query, Body> {
   now: Date;
 }
 
-export interface RouteResult {
+export interface RouteResult<Body = unknown> {
   status?: number;
-  body?: unknown;
+  body?: Body;
   /** Stream revision → weak ETag. */
   revision?: bigint;
   /** Event-store position of the change → `position` in the body and X-Position. */
@@ -59,7 +68,10 @@ export interface RouteResult {
   headers?: Record<string, string>;
 }
 
-export interface RouteDefinition<P extends ZodType = ZodType, Q extends ZodType = ZodType, B extends ZodType = ZodType> {
+/** What a handler must answer for a route whose documented response is R. */
+export type ResponseBody<R extends ZodType> = z.input<R>;
+
+export interface RouteDefinition<P extends ZodType = ZodType, Q extends ZodType = ZodType, B extends ZodType = ZodType, R extends ZodType = ZodType> {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express-style path below the mount point, e.g. `/v1/events/:id`. */
   path: string;
@@ -80,13 +92,19 @@ export interface RouteDefinition<P extends ZodType = ZodType, Q extends ZodType 
   sessionOnly?: boolean;
   /** Documented success status (default 200). */
   successStatus?: number;
-  response?: ZodType;
-  handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<RouteResult>;
+  /**
+   * The success body's schema (the resource's DTO, src/api/*\/dtos.ts): the OpenAPI document
+   * shows it and the handler's body is type-checked against it. Omitted only for 204.
+   */
+  response?: R;
+  /** Problem codes of this route's domain; openapi.ts adds those that follow from its shape. */
+  problems?: readonly ProblemCode[];
+  handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<RouteResult<ResponseBody<R>>>;
 }
 
-/** Helper that keeps the schema types flowing into the handler. */
-export function route<P extends ZodType = ZodType, Q extends ZodType = ZodType, B extends ZodType = ZodType>(
-  definition: RouteDefinition<P, Q, B>,
+/** Helper that keeps the schema types flowing into the handler (and its body to the documented response). */
+export function route<P extends ZodType = ZodType, Q extends ZodType = ZodType, B extends ZodType = ZodType, R extends ZodType = ZodType>(
+  definition: RouteDefinition<P, Q, B, R>,
 ): RouteDefinition {
   return definition as unknown as RouteDefinition;
 }
@@ -203,8 +221,8 @@ function writeResult(res: Response, result: RouteResult, successStatus = 200): v
   let body = result.body;
   if (result.position !== undefined) {
     res.setHeader('X-Position', result.position.toString());
-    // A waiting-list entry's own `position` (its place in the queue) wins; X-Position still carries the store's.
-    if (body && typeof body === 'object' && !Array.isArray(body) && !('position' in body)) body = { ...body, position: result.position.toString() };
+    // `position` is always the store position (a waiting-list entry's queue place is `place`).
+    if (body && typeof body === 'object' && !Array.isArray(body)) body = { ...body, position: result.position.toString() };
   }
   res.status(result.status ?? successStatus);
   if (body === undefined) {

@@ -225,8 +225,8 @@ describe('admin role', () => {
 describe('OpenAPI', () => {
   it('documents the identity endpoints with their access rules', async () => {
     const doc = (await (await fetch(`${app.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { description: string }>> };
-    expect(doc.paths['/v1/auth/register']?.post?.description).toBe('Access: public');
-    expect(doc.paths['/v1/me']?.patch?.description).toBe('Access: user');
-    expect(doc.paths['/v1/admin/users/{id}/roles']?.post?.description).toBe('Access: admin');
+    expect(doc.paths['/v1/auth/register']?.post?.description).toBe('**Access:** Anyone; no token needed.');
+    expect(doc.paths['/v1/me']?.patch?.description).toBe('**Access:** Any signed-in user.');
+    expect(doc.paths['/v1/admin/users/{id}/roles']?.post?.description).toBe('**Access:** Administrators only.');
   });
 });

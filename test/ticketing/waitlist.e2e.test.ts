@@ -63,25 +63,26 @@ describe('waiting list (in-process worker, controllable clock)', () => {
     for (const [i, w] of waiters.entries()) {
       const joined = await w.api.post(`/v1/events/${eventId}/waitlist`, { quantity: quantities[i] });
       expect(joined.status).toBe(201);
-      expect(joined.body.position).toBe(i + 1);
+      expect(joined.body.place).toBe(i + 1);
       lastWrite = joined.headers.get('x-position')!;
     }
     // the organizer sees the queue in order (read your writes through X-Min-Position)
     const queue = await organizer!.api.get(`/v1/events/${eventId}/waitlist`, { 'X-Min-Position': lastWrite });
-    expect(queue.body.items.map((e: { position: number }) => e.position)).toEqual([1, 2, 3, 4, 5]);
+    expect(queue.body.items.map((e: { place: number }) => e.place)).toEqual([1, 2, 3, 4, 5]);
 
     await holder!.api.delete(`/v1/events/${eventId}/reservations/${reservationIds[0]}`);
     await eventually('entries 1, 2 and 4 promoted', async () => (await entryOf(waiters[3]!.api, eventId)).status === 'promoted');
     const statuses = await Promise.all(waiters.map((w) => entryOf(w.api, eventId)));
     expect(statuses.map((s) => s.status)).toEqual(['promoted', 'promoted', 'waiting', 'promoted', 'waiting']);
-    expect(statuses[2].position).toBe(1);
+    expect(statuses[2].place).toBe(1);
 
     // entry 1 gives back its 2 seats: now 3 are free and entry 3 (3 seats) is next in line
     const promotedReservation = (await entryOf(waiters[0]!.api, eventId)).reservationId;
     await waiters[0]!.api.delete(`/v1/events/${eventId}/reservations/${promotedReservation}`);
     await eventually('entry 3 promoted', async () => (await entryOf(waiters[2]!.api, eventId)).status === 'promoted');
     expect((await entryOf(waiters[4]!.api, eventId)).status).toBe('waiting');
-    const event = (await organizer!.api.get(`/v1/events/${eventId}?asOfRevision=1000`)).body;
+    const head = (await app.tessera.store.readStream(ticketedEventStreamName(eventId))).at(-1)!.revision;
+    const event = (await organizer!.api.get(`/v1/events/${eventId}?asOfRevision=${head}`)).body;
     expect(event).toMatchObject({ confirmed: 5, available: 0, waitlistLength: 1 });
   });
 
@@ -151,7 +152,7 @@ describe('waiting list with a worker that is killed', () => {
       const promotedReservations = history.filter((e) => e.type === 'SeatsReserved' && (e.data as { waitlistEntryId?: string }).waitlistEntryId);
       expect(promotedReservations).toHaveLength(6);
       expect(new Set(promotedReservations.map((e) => (e.data as { waitlistEntryId: string }).waitlistEntryId)).size).toBe(6);
-      const event = (await organizer!.api.get(`/v1/events/${eventId}?asOfRevision=100000`)).body;
+      const event = (await organizer!.api.get(`/v1/events/${eventId}?asOfRevision=${history.at(-1)!.revision}`)).body;
       expect(event).toMatchObject({ confirmed: 10, held: 0, waitlistLength: 4 });
     } finally {
       await worker.stop();

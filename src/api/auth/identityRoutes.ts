@@ -33,6 +33,7 @@ import { ProjectionProgress } from '../consistency.js';
 import { HttpError } from '../problem.js';
 import { access, route, type Principal, type RouteContext, type RouteDefinition } from '../routes.js';
 import { announceRevocation } from '../live/revocations.js';
+import { sessionWithUserSchema, userSchema, type UserDto } from './dtos.js';
 import type { AccessTokens } from './accessTokens.js';
 import type { ScryptPasswords } from './passwords.js';
 import type { RefreshTokenStore } from './refreshTokens.js';
@@ -52,29 +53,8 @@ export interface IdentityRouteDeps {
 const invalidCredentials = () => new HttpError(401, 'invalid-credentials', 'The email address or password is not correct', { 'WWW-Authenticate': 'Bearer' });
 const userNotFound = () => new HttpError(404, 'user-not-found', 'No such user');
 
-const userSchema = z.object({
-  id: z.uuid(),
-  email: z.string(),
-  name: z.string(),
-  timezone: z.string(),
-  roles: z.array(z.string()),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  revision: z.string(),
-});
-const sessionSchema = z.object({
-  accessToken: z.string(),
-  refreshToken: z.string(),
-  tokenType: z.literal('Bearer'),
-  expiresIn: z.number().int(),
-  refreshTokenExpiresAt: z.string(),
-});
-const sessionWithUserSchema = sessionSchema.extend({ user: userSchema });
-
-type UserJson = z.infer<typeof userSchema>;
-
 /** The public shape of a user; never the password hash. */
-export function userJson(user: ActiveUser | UserRow, revision: bigint): UserJson {
+export function userJson(user: ActiveUser | UserRow, revision: bigint): UserDto {
   const iso = (value: string | Date) => (typeof value === 'string' ? value : value.toISOString());
   return {
     id: user.id,
@@ -142,7 +122,8 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/auth/register',
       summary: 'Create an account; answers with the user and a session',
-      tags: ['identity'],
+      tags: ['auth'],
+      problems: ['email-taken', 'user-exists', 'contention'],
       access: access.public,
       idempotentReplay: false,
       body: registerUserInput,
@@ -158,7 +139,8 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/auth/login',
       summary: 'Exchange email and password for a session',
-      tags: ['identity'],
+      tags: ['auth'],
+      problems: ['invalid-credentials', 'projection-behind'],
       access: access.public,
       idempotentReplay: false,
       body: loginInput,
@@ -181,7 +163,8 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/auth/refresh',
       summary: 'Rotate a refresh token: the presented token is spent, a new pair is issued',
-      tags: ['identity'],
+      tags: ['auth'],
+      problems: ['invalid-refresh-token', 'refresh-token-reused'],
       access: access.public,
       idempotentReplay: false,
       body: refreshInput,
@@ -208,7 +191,7 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
             user: userJson(loaded.user, loaded.revision),
             accessToken: await deps.accessTokens.issue({ userId: loaded.user.id, roles: [...loaded.user.roles] }, ctx.now, outcome.familyId),
             refreshToken: outcome.token,
-            tokenType: 'Bearer',
+            tokenType: 'Bearer' as const,
             expiresIn: deps.accessTokens.ttlSeconds,
             refreshTokenExpiresAt: outcome.expiresAt.toISOString(),
           },
@@ -220,7 +203,7 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/auth/logout',
       summary: "Revoke the refresh token's session (or, with allSessions, every session of its user)",
-      tags: ['identity'],
+      tags: ['auth'],
       access: access.public,
       sessionOnly: true,
       body: logoutInput,
@@ -243,7 +226,8 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
       method: 'get',
       path: '/v1/me',
       summary: "The caller's profile",
-      tags: ['identity'],
+      tags: ['account'],
+      problems: ['user-not-found'],
       access: access.user,
       readsProjections: [USERS_PROJECTION],
       response: userSchema,
@@ -264,7 +248,8 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
       method: 'patch',
       path: '/v1/me',
       summary: "Change the caller's name and/or time zone (IANA); honours If-Match",
-      tags: ['identity'],
+      tags: ['account'],
+      problems: ['user-not-found', 'revision-mismatch', 'contention'],
       access: access.user,
       body: changeProfileInput,
       response: userSchema,
@@ -282,7 +267,8 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/me/password',
       summary: 'Change the password; every other session is revoked and a new session is returned',
-      tags: ['identity'],
+      tags: ['account'],
+      problems: ['invalid-current-password', 'password-unchanged', 'user-not-found', 'revision-mismatch', 'contention'],
       access: access.user,
       sessionOnly: true,
       idempotentReplay: false,
@@ -304,7 +290,8 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/admin/users/:id/roles',
       summary: 'Grant or revoke the global admin role',
-      tags: ['identity', 'operations'],
+      tags: ['admin'],
+      problems: ['user-not-found', 'cannot-revoke-own-admin', 'revision-mismatch', 'contention'],
       access: access.admin,
       params: z.object({ id: z.uuid() }),
       body: changeRoleInput,

@@ -26,17 +26,19 @@ export const CLOSE = {
   unauthorized: 4401,
 } as const;
 
-export type ErrorCode =
-  | 'unauthorized'
-  | 'bad-message'
-  | 'invalid-channel'
-  | 'forbidden'
-  | 'already-subscribed'
-  | 'not-subscribed'
-  | 'too-many-subscriptions'
-  | 'too-many-connections'
-  | 'rate-limited'
-  | 'unavailable';
+export const ERROR_CODES = [
+  'unauthorized',
+  'bad-message',
+  'invalid-channel',
+  'forbidden',
+  'already-subscribed',
+  'not-subscribed',
+  'too-many-subscriptions',
+  'too-many-connections',
+  'rate-limited',
+  'unavailable',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 const MAX_FEED_ID = (1n << 63n) - 1n;
 
@@ -47,7 +49,8 @@ const position = z
 
 const channelField = z.string().min(1).max(256);
 
-const clientMessage = z.discriminatedUnion('type', [
+/** Client → server messages (exported for the AsyncAPI document). */
+export const clientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('auth'), token: z.string().min(1).max(8192) }),
   z.object({ type: z.literal('subscribe'), channel: channelField, since: position.nullish() }),
   z.object({ type: z.literal('unsubscribe'), channel: channelField }),

@@ -34,10 +34,27 @@ import { eventDto, reservationDto, waitlistEntryDto } from '../../projections/ti
 import { resourceRolesOf, type ResourceAccess } from '../access.js';
 import { cursorKeys, decodeCursor, page } from '../pagination.js';
 import { HttpError, notFoundHttp } from '../problem.js';
+import type { ProblemCode } from '../problemCodes.js';
 import { access, route, schemas, type RouteContext, type RouteDefinition } from '../routes.js';
 import { queryInstant } from '../schemas.js';
 import { userStreamName } from '../../domain/identity/index.js';
 import { DomainError, notFound } from '../../domain/shared/errors.js';
+import {
+  analyticsOverviewSchema,
+  eventAnalyticsSchema,
+  eventPageSchema,
+  eventSchema,
+  historySchema,
+  markedSchema,
+  notificationPageSchema,
+  reservationPageSchema,
+  reservationSchema,
+  waitlistEntrySchema,
+  waitlistPageSchema,
+  type EventDto,
+  type ReservationDto,
+  type WaitlistEntryDto,
+} from './dtos.js';
 
 export interface TicketingRouteDeps {
   knex: Knex;
@@ -51,6 +68,19 @@ const reservationParams = z.object({ id: z.uuid(), rid: z.uuid() });
 const offerParams = z.object({ id: z.uuid(), offerId: z.uuid() });
 const collaboratorParams = z.object({ id: z.uuid(), userId: z.string().min(1).max(100) });
 const readsTicketing = [TICKETING_PROJECTION];
+
+/** Every ticketing command can lose a race (If-Match, contention) or find no event. */
+const COMMAND: ProblemCode[] = ['event-not-found', 'revision-mismatch', 'contention'];
+const EVENT_RULES: ProblemCode[] = [
+  'invalid-capacity',
+  'capacity-below-reserved',
+  'invalid-time-range',
+  'invalid-pricing',
+  'invalid-waitlist',
+  'event-ended',
+  'event-cancelled',
+  'not-organizer',
+];
 
 const isAdmin = (ctx: RouteContext<unknown, unknown, unknown>) => ctx.principal?.roles.includes('admin') ?? false;
 
@@ -71,7 +101,8 @@ function meta(ctx: RouteContext<unknown, unknown, unknown>): RequestMeta {
 }
 
 /** The event as the domain sees it right now (fresh, not the read model). */
-export function eventFromState(state: TicketedEventState, revision: bigint | undefined, now: Date) {
+export function eventFromState(state: TicketedEventState, revision: bigint | undefined, now: Date): EventDto {
+  if (state.status === 'unscheduled') throw notFoundHttp('Event');
   const d = state.details;
   return {
     id: state.eventId,
@@ -99,7 +130,7 @@ export function eventFromState(state: TicketedEventState, revision: bigint | und
   };
 }
 
-function reservationFromState(eventId: string, r: Reservation) {
+function reservationFromState(eventId: string, r: Reservation): ReservationDto {
   return {
     id: r.reservationId,
     eventId,
@@ -114,13 +145,13 @@ function reservationFromState(eventId: string, r: Reservation) {
   };
 }
 
-function entryFromState(state: TicketedEventState, entry: WaitlistEntry) {
-  const position = waitlistPosition(state, entry.entryId);
+function entryFromState(state: TicketedEventState, entry: WaitlistEntry): WaitlistEntryDto {
+  const place = waitlistPosition(state, entry.entryId);
   return {
     entryId: entry.entryId,
     eventId: state.eventId,
     quantity: entry.quantity,
-    ...(position !== undefined ? { position } : {}),
+    ...(place !== undefined ? { place } : {}),
     status: entry.status,
     ...(entry.offerId ? { offerId: entry.offerId, offerExpiresAt: entry.offerExpiresAt } : {}),
     ...(entry.reservationId ? { reservationId: entry.reservationId } : {}),
@@ -148,7 +179,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/events',
       summary: 'Create a ticketed event (draft, or published with publish: true)',
-      tags: ['ticketing'],
+      tags: ['events'],
+      response: eventSchema,
+      problems: [...COMMAND, ...EVENT_RULES],
       access: access.user,
       body: createEventInput,
       successStatus: 201,
@@ -161,7 +194,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'get',
       path: '/v1/events',
       summary: 'List events (filters, cursor pagination)',
-      tags: ['ticketing'],
+      tags: ['events'],
+      response: eventPageSchema,
+      problems: ['invalid-cursor'],
       access: access.user,
       readsProjections: readsTicketing,
       query: schemas.pagination.extend({
@@ -184,7 +219,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'get',
       path: '/v1/events/:id',
       summary: 'Get an event with live counts; ?asOfRevision=N folds its history up to N',
-      tags: ['ticketing'],
+      tags: ['events'],
+      response: eventSchema,
+      problems: ['event-not-found', 'revision-not-found'],
       access: visible,
       params: eventParams,
       query: z.object({ asOfRevision: schemas.revision.optional() }),
@@ -192,6 +229,10 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       handler: async (ctx) => {
         if (ctx.query.asOfRevision !== undefined) {
           const { state, revision, position } = await ticketing.stateAt(ctx.params.id, ctx.query.asOfRevision);
+          // a revision the stream has not reached is not "today's state": say so
+          if (revision < ctx.query.asOfRevision) {
+            throw new HttpError(404, 'revision-not-found', `The event's latest revision is ${revision}; ${ctx.query.asOfRevision} does not exist (yet)`);
+          }
           // A draft's past belongs to its team: for anyone else the event begins when it went public.
           if (state.status === 'draft' && !inTeam(ctx)) {
             throw new HttpError(404, 'revision-not-found', `The event has no revision ${ctx.query.asOfRevision} you can see`);
@@ -211,7 +252,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'patch',
       path: '/v1/events/:id',
       summary: 'Change details or capacity (If-Match: W/"<revision>" for optimistic concurrency)',
-      tags: ['ticketing'],
+      tags: ['events'],
+      response: eventSchema,
+      problems: [...COMMAND, ...EVENT_RULES],
       access: managers,
       params: eventParams,
       body: changeEventInput,
@@ -221,7 +264,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/events/:id/publish',
       summary: 'Publish a draft event',
-      tags: ['ticketing'],
+      tags: ['events'],
+      response: eventSchema,
+      problems: [...COMMAND, 'event-ended', 'event-cancelled', 'not-organizer'],
       access: managers,
       params: eventParams,
       handler: async (ctx) => eventResult(await ticketing.publish(ctx.params.id, meta(ctx)), ctx.now),
@@ -230,7 +275,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/events/:id/cancel',
       summary: 'Cancel the event: releases every seat and notifies holders and waiters',
-      tags: ['ticketing'],
+      tags: ['events'],
+      response: eventSchema,
+      problems: [...COMMAND, 'event-cancelled', 'not-organizer'],
       access: managers,
       params: eventParams,
       body: cancelInput,
@@ -240,7 +287,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/events/:id/reservations',
       summary: 'Reserve seats (confirmed at once, or held until expiresAt when the event has holdMinutes)',
-      tags: ['ticketing'],
+      tags: ['reservations'],
+      response: reservationSchema,
+      problems: [...COMMAND, 'sold-out', 'event-not-open', 'exceeds-max-per-reservation'],
       access: visible,
       params: eventParams,
       body: quantityInput,
@@ -254,7 +303,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/events/:id/reservations/:rid/confirm',
       summary: 'Confirm a held reservation before it expires',
-      tags: ['ticketing'],
+      tags: ['reservations'],
+      response: reservationSchema,
+      problems: [...COMMAND, 'reservation-not-found', 'not-reservation-owner', 'hold-expired', 'invalid-reservation-state', 'event-not-open'],
       access: visible,
       params: reservationParams,
       handler: async (ctx) => {
@@ -270,9 +321,12 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'delete',
       path: '/v1/events/:id/reservations/:rid',
       summary: 'Cancel a reservation (its holder, or an organizer)',
-      tags: ['ticketing'],
+      tags: ['reservations'],
+      response: reservationSchema,
+      problems: [...COMMAND, 'not-found', 'reservation-not-found', 'not-reservation-owner', 'invalid-reservation-state'],
       access: visible,
       params: reservationParams,
+      query: z.object({ reason: z.string().optional() }),
       handler: async (ctx) => {
         const { state } = await ticketing.load(ctx.params.id);
         const reservation = state.reservations.get(ctx.params.rid);
@@ -280,7 +334,7 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
         // Someone else's reservation does not exist for you unless you run the event (as for reads).
         if (!reservation || (!isHolder && !canManageEvent(state, ctx))) throw notFoundHttp('Reservation');
         const byRole = isHolder ? 'holder' : 'organizer';
-        const reason = typeof ctx.req.query.reason === 'string' ? ctx.req.query.reason.slice(0, 1000) : undefined;
+        const reason = ctx.query.reason?.slice(0, 1000);
         const result = await ticketing.cancelReservation(ctx.params.id, ctx.params.rid, byRole, reason, meta(ctx));
         return reservationResult(ctx.params.id, ctx.params.rid, result);
       },
@@ -289,7 +343,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'get',
       path: '/v1/me/reservations',
       summary: "The caller's reservations, newest first",
-      tags: ['ticketing'],
+      tags: ['reservations'],
+      response: reservationPageSchema,
+      problems: ['invalid-cursor'],
       access: access.user,
       readsProjections: readsTicketing,
       query: schemas.pagination.extend({ status: z.enum(['held', 'confirmed', 'cancelled', 'expired']).optional() }),
@@ -305,7 +361,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'get',
       path: '/v1/events/:id/reservations',
       summary: "The event's reservations (organizers)",
-      tags: ['ticketing'],
+      tags: ['reservations'],
+      response: reservationPageSchema,
+      problems: ['invalid-cursor'],
       access: managers,
       params: eventParams,
       readsProjections: readsTicketing,
@@ -322,7 +380,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/events/:id/waitlist',
       summary: 'Join the waiting list (only when sold out: 409 seats-available otherwise)',
-      tags: ['ticketing'],
+      tags: ['waiting list'],
+      response: waitlistEntrySchema,
+      problems: [...COMMAND, 'seats-available', 'waitlist-disabled', 'already-on-waitlist', 'event-not-open', 'exceeds-max-per-reservation'],
       access: visible,
       params: eventParams,
       body: quantityInput,
@@ -335,8 +395,10 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
     route({
       method: 'get',
       path: '/v1/events/:id/waitlist/me',
-      summary: "The caller's waiting-list entry: position, status, offer",
-      tags: ['ticketing'],
+      summary: "The caller's waiting-list entry: place in the queue, status, offer",
+      tags: ['waiting list'],
+      response: waitlistEntrySchema,
+      problems: ['event-not-found'],
       access: visible,
       params: eventParams,
       handler: async (ctx) => {
@@ -351,7 +413,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'delete',
       path: '/v1/events/:id/waitlist/me',
       summary: 'Leave the waiting list (declines an open offer)',
-      tags: ['ticketing'],
+      tags: ['waiting list'],
+      response: waitlistEntrySchema,
+      problems: [...COMMAND, 'not-found', 'waitlist-entry-not-found', 'waitlist-entry-not-active'],
       access: visible,
       params: eventParams,
       handler: async (ctx) => {
@@ -369,7 +433,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/events/:id/waitlist/offers/:offerId/accept',
       summary: 'Accept a waiting-list offer: its seats become your reservation',
-      tags: ['ticketing'],
+      tags: ['waiting list'],
+      response: reservationSchema,
+      problems: [...COMMAND, 'offer-not-found', 'not-offer-owner', 'offer-already-accepted', 'offer-withdrawn', 'offer-expired', 'event-not-open'],
       access: visible,
       params: offerParams,
       successStatus: 201,
@@ -382,7 +448,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'get',
       path: '/v1/events/:id/waitlist',
       summary: 'The waiting list in join order, with why each entry is or is not promoted now (organizers)',
-      tags: ['ticketing'],
+      tags: ['waiting list'],
+      response: waitlistPageSchema,
+      problems: ['event-not-found', 'invalid-cursor'],
       access: managers,
       params: eventParams,
       query: schemas.pagination,
@@ -400,7 +468,7 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
             items: result.items.map((r) => {
               const why = explanation.entries.find((e) => e.entryId === r.entry_id);
               return {
-                ...waitlistEntryDto(r, r.position ?? undefined),
+                ...waitlistEntryDto(r, r.place ?? undefined),
                 userId: r.user_id,
                 ...(why ? { promotableNow: why.promotableNow, seatsShort: why.seatsShort } : {}),
               };
@@ -414,7 +482,8 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'get',
       path: '/v1/events/:id/history',
       summary: 'Audit trail: every change with its actor, correlation id and time',
-      tags: ['ticketing'],
+      tags: ['events'],
+      response: historySchema,
       access: team,
       params: eventParams,
       query: z.object({ fromRevision: schemas.revision.optional(), limit: z.coerce.number().int().min(1).max(100).default(50) }),
@@ -427,7 +496,7 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
           revision: e.revision.toString(),
           position: e.position.toString(),
           type: e.type,
-          data: e.data,
+          data: e.data as Record<string, unknown>, // domain event data is always an object
           recordedAt: e.recordedAt.toISOString(),
           actorId: e.metadata.actorId ?? null,
           correlationId: e.metadata.correlationId ?? null,
@@ -441,7 +510,8 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'get',
       path: '/v1/events/:id/analytics',
       summary: 'Seats, reservations, utilisation, revenue, waiting-list conversion, reservations per day',
-      tags: ['ticketing'],
+      tags: ['analytics'],
+      response: eventAnalyticsSchema,
       access: team,
       params: eventParams,
       readsProjections: readsTicketing,
@@ -458,7 +528,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/events/:id/collaborators',
       summary: 'Add a co-organizer or viewer (the organizer)',
-      tags: ['ticketing'],
+      tags: ['events'],
+      response: eventSchema,
+      problems: [...COMMAND, 'not-organizer', 'collaborator-is-organizer'],
       access: organizerOnly,
       params: eventParams,
       body: collaboratorInput,
@@ -474,7 +546,9 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'delete',
       path: '/v1/events/:id/collaborators/:userId',
       summary: 'Remove a collaborator (the organizer)',
-      tags: ['ticketing'],
+      tags: ['events'],
+      response: eventSchema,
+      problems: [...COMMAND, 'not-organizer', 'collaborator-not-found'],
       access: organizerOnly,
       params: collaboratorParams,
       handler: async (ctx) => eventResult(await ticketing.removeCollaborator(ctx.params.id, ctx.params.userId, meta(ctx)), ctx.now),
@@ -483,7 +557,8 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       method: 'get',
       path: '/v1/analytics/overview',
       summary: 'Totals and top events (administrators)',
-      tags: ['ticketing'],
+      tags: ['analytics'],
+      response: analyticsOverviewSchema,
       access: access.admin,
       readsProjections: readsTicketing,
       handler: async () => {
@@ -496,6 +571,8 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       path: '/v1/me/notifications',
       summary: "The caller's notifications, newest first (?unread=true)",
       tags: ['notifications'],
+      response: notificationPageSchema,
+      problems: ['invalid-cursor'],
       access: access.user,
       readsProjections: readsTicketing,
       query: schemas.pagination.extend({ unread: z.enum(['true', 'false']).optional() }),
@@ -518,8 +595,10 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       path: '/v1/me/notifications/:id/read',
       summary: 'Mark one notification read',
       tags: ['notifications'],
+      problems: ['not-found'],
       access: access.user,
       params: eventParams,
+      successStatus: 204,
       handler: async (ctx) => {
         const marked = await markNotificationsRead(knex, ctx.principal!.userId, ctx.params.id);
         if (marked === 0) {
@@ -534,6 +613,7 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       path: '/v1/me/notifications/read-all',
       summary: 'Mark every notification read',
       tags: ['notifications'],
+      response: markedSchema,
       access: access.user,
       handler: async (ctx) => ({ body: { marked: await markNotificationsRead(knex, ctx.principal!.userId) } }),
     }),
@@ -554,7 +634,7 @@ function inTeam(ctx: RouteContext<unknown, unknown, unknown>): boolean {
 }
 
 /** A command's answer: the body, its stream revision (ETag) and store position (X-Position). */
-function commandResult(body: unknown, result: { revision: bigint | undefined; position: bigint | undefined }) {
+function commandResult<Body>(body: Body, result: { revision: bigint | undefined; position: bigint | undefined }) {
   return {
     body,
     ...(result.revision !== undefined ? { revision: result.revision } : {}),

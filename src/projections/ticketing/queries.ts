@@ -60,12 +60,12 @@ export async function reservationsOf(db: Knex, by: { userId?: string; eventId?: 
 }
 
 /** Waiting and offered entries in join order (the organizer's view of the queue). */
-export async function waitlistOf(db: Knex, eventId: string, page: { limit: number; afterSeq?: string }): Promise<Array<WaitlistRow & { position: number | null }>> {
+export async function waitlistOf(db: Knex, eventId: string, page: { limit: number; afterSeq?: string }): Promise<Array<WaitlistRow & { place: number | null }>> {
   const rows = await db
     .select('*')
     .from(
       db(t('waitlist'))
-        .select('*', db.raw(`CASE WHEN status = 'waiting' THEN count(*) FILTER (WHERE status = 'waiting') OVER (ORDER BY seq) END AS position`))
+        .select('*', db.raw(`CASE WHEN status = 'waiting' THEN count(*) FILTER (WHERE status = 'waiting') OVER (ORDER BY seq) END AS place`))
         .where({ event_id: eventId })
         .whereIn('status', ['waiting', 'offered'])
         .as('q'),
@@ -75,7 +75,7 @@ export async function waitlistOf(db: Knex, eventId: string, page: { limit: numbe
     })
     .orderBy('seq')
     .limit(page.limit + 1);
-  return rows.map((r: WaitlistRow & { position: string | null }) => ({ ...r, position: r.position === null ? null : Number(r.position) }));
+  return rows.map((r: WaitlistRow & { place: string | null }) => ({ ...r, place: r.place === null ? null : Number(r.place) }));
 }
 
 export async function eventAnalytics(db: Knex, event: EventRow) {

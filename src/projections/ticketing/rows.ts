@@ -56,7 +56,8 @@ export interface WaitlistRow {
   updated_at: Date;
 }
 
-const iso = (d: Date | string | null | undefined) => (d === null || d === undefined ? undefined : new Date(d).toISOString());
+const iso = (d: Date | string) => new Date(d).toISOString();
+const isoOrUndefined = (d: Date | string | null | undefined) => (d === null || d === undefined ? undefined : iso(d));
 
 export function eventDto(row: EventRow, currentPrice: number) {
   return {
@@ -103,15 +104,16 @@ export function reservationDto(row: ReservationRow) {
   };
 }
 
-export function waitlistEntryDto(row: WaitlistRow, position: number | undefined) {
+/** `place` is the 1-based place among waiting entries; `position` always means a store position. */
+export function waitlistEntryDto(row: WaitlistRow, place: number | undefined) {
   return {
     entryId: row.entry_id,
     eventId: row.event_id,
     quantity: row.quantity,
-    ...(position !== undefined ? { position } : {}),
+    ...(place !== undefined ? { place } : {}),
     status: row.status,
     joinedAt: iso(row.joined_at),
-    ...(row.offer_id ? { offerId: row.offer_id, offerExpiresAt: iso(row.offer_expires_at) } : {}),
+    ...(row.offer_id ? { offerId: row.offer_id, offerExpiresAt: isoOrUndefined(row.offer_expires_at) } : {}),
     ...(row.reservation_id ? { reservationId: row.reservation_id } : {}),
   };
 }

@@ -362,7 +362,7 @@ async function setEntry(ctx: Ctx, entryId: string, changes: Record<string, unkno
 }
 
 async function publishEntry(ctx: Ctx, entry: WaitlistRow): Promise<void> {
-  let position: number | undefined;
+  let place: number | undefined;
   if (entry.status === 'waiting') {
     const { count } = (await ctx
       .trx(`${ctx.schema}.waitlist`)
@@ -370,9 +370,9 @@ async function publishEntry(ctx: Ctx, entry: WaitlistRow): Promise<void> {
       .andWhere('seq', '<=', entry.seq)
       .count<{ count: string }>({ count: '*' })
       .first())!;
-    position = Number(count);
+    place = Number(count);
   }
-  ctx.publish(`user:${entry.user_id}`, { type: 'waitlist', entry: waitlistEntryDto(entry, position) });
+  ctx.publish(`user:${entry.user_id}`, { type: 'waitlist', entry: waitlistEntryDto(entry, place) });
 }
 
 async function notify(ctx: Ctx, position: bigint, userId: string, kind: string, eventId: string, data: unknown, at: Date): Promise<void> {

@@ -1,0 +1,113 @@
+/**
+ * The problem `code`s a client can meet, with their HTTP status and meaning. Routes
+ * declare the codes of their own domain (`problems` in the route table); the codes that
+ * follow from a route's shape (authentication, validation, idempotency, read-your-writes)
+ * are added by `commonProblems`. The OpenAPI document lists both per route and status.
+ */
+import type { RouteDefinition } from './routes.js';
+
+export const PROBLEM_CODES = {
+  // the request itself
+  'validation-failed': { status: 400, description: 'A parameter, query field or body field is not valid; `errors` names each one.' },
+  'invalid-json': { status: 400, description: 'The body is not valid JSON.' },
+  'invalid-cursor': { status: 400, description: 'The `cursor` was not issued by this list.' },
+  'invalid-if-match': { status: 400, description: 'If-Match is not a revision ETag such as W/"3".' },
+  'invalid-idempotency-key': { status: 400, description: 'Idempotency-Key is not 1–255 printable ASCII characters.' },
+  'invalid-min-position': { status: 400, description: 'X-Min-Position is not a non-negative integer.' },
+  'body-too-large': { status: 413, description: 'The body is over the size limit.' },
+  'unsupported-media-type': { status: 415, description: 'The body is not sent as application/json.' },
+  'rate-limited': { status: 429, description: 'Too many requests; wait Retry-After seconds.' },
+  'bad-request': { status: 400, description: 'The request could not be read.' },
+  'malformed-request': { status: 400, description: 'The request is not valid HTTP.' },
+  'request-timeout': { status: 408, description: 'The request took too long to arrive.' },
+  'headers-too-large': { status: 431, description: 'The URL or the headers are over 16 KB.' },
+  // who is asking
+  unauthorized: { status: 401, description: 'No valid bearer token was sent.' },
+  'invalid-credentials': { status: 401, description: 'The email address or password is not correct.' },
+  'invalid-refresh-token': { status: 401, description: 'The refresh token is unknown, revoked or expired.' },
+  'refresh-token-reused': { status: 401, description: 'The refresh token was already used; every session of its login is now revoked.' },
+  forbidden: { status: 403, description: 'The caller lacks the role this needs.' },
+  'not-organizer': { status: 403, description: 'Only the event’s organizers may do this.' },
+  'not-reservation-owner': { status: 403, description: 'The reservation belongs to another user.' },
+  'not-waitlist-entry-owner': { status: 403, description: 'The waiting-list entry belongs to another user.' },
+  'not-offer-owner': { status: 403, description: 'The offer was made to another user.' },
+  'invalid-current-password': { status: 403, description: 'currentPassword is not the account’s password.' },
+  'actor-mismatch': { status: 403, description: 'A user can only act for themselves.' },
+  // what it is about
+  'not-found': { status: 404, description: 'The resource does not exist, or the caller may not know it does.' },
+  'event-not-found': { status: 404, description: 'No such event.' },
+  'revision-not-found': { status: 404, description: 'asOfRevision is beyond the event’s latest revision.' },
+  'reservation-not-found': { status: 404, description: 'No such reservation in this event.' },
+  'waitlist-entry-not-found': { status: 404, description: 'The caller has no entry on this waiting list.' },
+  'offer-not-found': { status: 404, description: 'No such waiting-list offer.' },
+  'collaborator-not-found': { status: 404, description: 'That user is not a collaborator of the event.' },
+  'user-not-found': { status: 404, description: 'No such user.' },
+  // the state of things
+  'sold-out': { status: 409, description: 'Not enough seats are for sale (join the waiting list if it is enabled).' },
+  'seats-available': { status: 409, description: 'Seats are for sale: reserve them instead of waiting.' },
+  'event-not-open': { status: 409, description: 'The event is a draft, cancelled or over.' },
+  'event-cancelled': { status: 409, description: 'The event was cancelled.' },
+  'event-ended': { status: 409, description: 'The event has already ended.' },
+  'hold-expired': { status: 409, description: 'The hold expired before it was confirmed.' },
+  'invalid-reservation-state': { status: 409, description: 'The reservation cannot make this change from its current status.' },
+  'waitlist-disabled': { status: 409, description: 'The event has no waiting list.' },
+  'already-on-waitlist': { status: 409, description: 'The caller is already waiting for this event.' },
+  'waitlist-entry-not-active': { status: 409, description: 'The entry has already left, been promoted or expired.' },
+  'offer-already-accepted': { status: 409, description: 'The offer was already accepted.' },
+  'offer-withdrawn': { status: 409, description: 'The offer was withdrawn.' },
+  'offer-expired': { status: 409, description: 'The offer expired.' },
+  'email-taken': { status: 409, description: 'An account with this email address exists.' },
+  'user-exists': { status: 409, description: 'This account exists already.' },
+  'cannot-revoke-own-admin': { status: 409, description: 'Administrators cannot revoke their own admin role.' },
+  'capacity-below-reserved': { status: 409, description: 'The new capacity is below the seats held, confirmed or offered.' },
+  'event-already-scheduled': { status: 409, description: 'An event with this id exists (a retried create with a new body).' },
+  'reservation-exists': { status: 409, description: 'A reservation with this id exists.' },
+  'waitlist-entry-exists': { status: 409, description: 'A waiting-list entry with this id exists.' },
+  'email-claimed-by-another': { status: 409, description: 'The email address belongs to another account.' },
+  'registration-abandoned': { status: 409, description: 'This registration was abandoned; register again.' },
+  'password-changed': { status: 409, description: 'The password changed meanwhile; try again with the current one.' },
+  'idempotency-key-in-flight': { status: 409, description: 'A request with this Idempotency-Key is still running; retry later.' },
+  'revision-mismatch': { status: 412, description: 'If-Match names a revision that is no longer current; `currentRevision` is.' },
+  'idempotency-key-reused': { status: 422, description: 'This Idempotency-Key was used with a different request.' },
+  'invalid-capacity': { status: 422, description: 'The capacity is not a positive integer.' },
+  'invalid-title': { status: 422, description: 'The title is empty.' },
+  'invalid-time': { status: 422, description: 'A time is not ISO-8601 with an offset.' },
+  'invalid-timezone': { status: 422, description: 'Not an IANA time zone.' },
+  'invalid-max-per-reservation': { status: 422, description: 'maxPerReservation is not a positive integer.' },
+  'invalid-hold-minutes': { status: 422, description: 'holdMinutes is out of range.' },
+  'invalid-quantity': { status: 422, description: 'quantity is not a positive integer.' },
+  'invalid-role': { status: 422, description: 'Not a known role.' },
+  'invalid-email': { status: 422, description: 'The email address is missing or not valid.' },
+  'invalid-name': { status: 422, description: 'The name must be 1–100 printable characters.' },
+  'invalid-password-hash': { status: 422, description: 'No password hash was given (an internal error of the caller).' },
+  'invalid-time-range': { status: 422, description: 'endsAt is not after startsAt.' },
+  'invalid-pricing': { status: 422, description: 'The pricing rules are not consistent.' },
+  'invalid-waitlist': { status: 422, description: 'The waiting-list settings are not consistent.' },
+  'exceeds-max-per-reservation': { status: 422, description: 'quantity is over the event’s maxPerReservation.' },
+  'collaborator-is-organizer': { status: 422, description: 'The organizer cannot also be a collaborator.' },
+  'password-unchanged': { status: 422, description: 'The new password is the current one.' },
+  // the server
+  'projection-behind': { status: 503, description: 'The read model has not caught up yet; retry after Retry-After.' },
+  contention: { status: 503, description: 'Too many concurrent changes to the same resource; retry after Retry-After.' },
+  internal: { status: 500, description: 'Something went wrong on the server; nothing was changed half-way.' },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+export type ProblemCode = keyof typeof PROBLEM_CODES;
+
+/** The codes that follow from what the route is (its inputs, access rule and method). */
+export function commonProblems(route: RouteDefinition): ProblemCode[] {
+  const codes: ProblemCode[] = ['internal', 'rate-limited', 'invalid-if-match', 'invalid-idempotency-key'];
+  if (route.params || route.query || route.body) codes.push('validation-failed');
+  if (route.body) codes.push('invalid-json', 'body-too-large', 'unsupported-media-type');
+  if (route.access.kind !== 'public') codes.push('unauthorized');
+  if (route.access.kind === 'admin' || route.access.kind === 'resource') codes.push('forbidden');
+  if (route.access.kind === 'resource') codes.push('not-found');
+  if (route.method === 'get') codes.push('invalid-min-position', 'projection-behind');
+  else if (route.idempotentReplay !== false) codes.push('idempotency-key-in-flight', 'idempotency-key-reused');
+  return codes;
+}
+
+/** Every code a route documents, its own first, without repeats. */
+export function problemsOf(route: RouteDefinition): ProblemCode[] {
+  return [...new Set([...(route.problems ?? []), ...commonProblems(route)])];
+}
