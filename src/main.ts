@@ -33,6 +33,7 @@ import { buildRoutes, buildRouteDependencies } from './api/index.js';
 import { AccessTokens } from './api/auth/accessTokens.js';
 import { createIdentity, createRateLimit } from './api/auth/index.js';
 import { ResourceAccess, readModelProbes, roleLoaders } from './api/access.js';
+import { ticketedEventStreamName } from './domain/ticketing/events.js';
 import { LiveHub } from './api/live/index.js';
 import { answerClientError } from './api/problem.js';
 import type { RouteDefinition } from './api/routes.js';
@@ -165,7 +166,7 @@ export async function startTessera(config: Config, logger: Logger = createLogger
     if (config.roles.includes('api')) {
       const accessTokens = new AccessTokens(jwtSecret, config.jwt.accessTokenTtlSeconds);
       const identity = createIdentity({ knex, store, commands, accessTokens, adminEmails: config.adminEmails, refreshTokenTtlDays: config.jwt.refreshTokenTtlDays, clock });
-      const resources = new ResourceAccess(roleLoaders({ ticketing }), readModelProbes({ knex, headPosition: () => store.headPosition() }));
+      const resources = new ResourceAccess(roleLoaders({ ticketing }), readModelProbes({ knex, streamExists: async (id) => (await store.readStream(ticketedEventStreamName(id), { direction: 'backwards', maxCount: 1 })).length > 0 }));
       const parts = { knex, store, commands, projections, consumers, accessTokens, ticketing, jobs, clock, identity, resources };
       routes = buildRoutes(parts);
       let rateLimitRedis: Redis | undefined;

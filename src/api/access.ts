@@ -31,8 +31,6 @@
 import type { Knex } from 'knex';
 import type { TicketingCommands } from '../commands/ticketing/ticketingCommands.js';
 import { getEventRow } from '../projections/ticketing/queries.js';
-import { TICKETING_PROJECTION } from '../projections/ticketing/ticketingProjection.js';
-import { ProjectionProgress } from './consistency.js';
 import { forbiddenHttp, notFoundHttp } from './problem.js';
 import { access, type Access, type Principal, type RouteContext } from './routes.js';
 
@@ -144,13 +142,12 @@ export type ChannelGrant = boolean | 'recheck';
 export type ChannelAuthorizer = (principal: Principal, channel: string) => Promise<ChannelGrant>;
 
 /**
- * Cheap existence checks on a read model, asked before any loader: a channel for a
- * resource the read model has never seen is refused without reading the event store
- * (a subscribe flood of random ids costs one indexed lookup each). The price is the
- * projection's lag: an event created a moment ago may be refused until it is projected.
+ * Cheap existence checks, asked before any loader: a channel for a resource that does
+ * not exist is refused without folding a stream (a subscribe flood of random ids costs
+ * two indexed lookups each).
  */
 export interface ChannelProbes {
-  /** undefined: no such event; otherwise whether it is still a draft (only drafts can stop being visible). */
+  /** undefined: no such event; otherwise whether it may be a draft (only drafts can stop being visible; those are decided on the domain state). */
   eventExists?: (eventId: string) => Promise<{ draft: boolean } | undefined>;
 }
 
@@ -273,23 +270,18 @@ export class ResourceAccess {
 }
 
 /**
- * The channel probes over the read models: one primary-key lookup; on a miss, a wait
- * (≤ `waitMs`, default 5 s as for X-Min-Position, then 503 → the hub answers `unavailable`) until the ticketing read model
- * has applied everything appended so far, and a second lookup — so an event created a
- * moment ago is found, and an id that does not exist still costs no stream read.
+ * The channel probes: one primary-key lookup in the ticketing read model; on a miss
+ * (no such event, or one not projected yet) one indexed read of the stream's newest
+ * event. A random id costs those two lookups and never a fold; an event the read model
+ * has not seen yet is decided on the domain state, whatever the projection's lag.
  */
-export function readModelProbes(deps: { knex: Knex; headPosition: () => Promise<bigint>; waitMs?: number }): ChannelProbes {
-  const progress = new ProjectionProgress(deps.knex, () => [TICKETING_PROJECTION], { timeoutMs: deps.waitMs ?? 5000 });
-  const status = async (eventId: string) => (await getEventRow(deps.knex, eventId))?.status;
+export function readModelProbes(deps: { knex: Knex; streamExists: (eventId: string) => Promise<boolean> }): ChannelProbes {
   return {
     eventExists: async (eventId) => {
-      let found = await status(eventId);
-      if (found === undefined) {
-        const head = await deps.headPosition();
-        if (head >= 0n) await progress.waitFor(head, [TICKETING_PROJECTION]);
-        found = await status(eventId);
-      }
-      return found === undefined ? undefined : { draft: found === 'draft' };
+      const status = (await getEventRow(deps.knex, eventId))?.status;
+      if (status !== undefined) return { draft: status === 'draft' };
+      // not projected yet: `draft` makes the caller decide on the domain state
+      return (await deps.streamExists(eventId)) ? { draft: true } : undefined;
     },
   };
 }

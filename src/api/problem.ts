@@ -72,6 +72,12 @@ const problem = (status: number, code: string, detail: string, extra: Partial<Pr
   ...extra,
 });
 
+/** A read model's tables do not exist yet: a fresh database that no projector has set up (the api starts first). */
+function isReadModelMissing(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  return !!e && e.code === '42P01' && typeof e.message === 'string' && /"rm_[a-z_]+\./.test(e.message);
+}
+
 export function toProblem(error: unknown): Mapped & { unexpected: boolean } {
   if (error instanceof HttpError) {
     return { problem: problem(error.status, error.code, error.message, error.extensions), headers: error.headers, unexpected: false };
@@ -88,6 +94,9 @@ export function toProblem(error: unknown): Mapped & { unexpected: boolean } {
   }
   if (error instanceof ConcurrencyExhaustedError) {
     return { problem: problem(503, 'contention', 'Too many concurrent changes; retry shortly'), headers: { 'Retry-After': '1' }, unexpected: false };
+  }
+  if (isReadModelMissing(error)) {
+    return { problem: problem(503, 'projection-behind', 'The read model is not set up yet (no projector has started on this database); retry shortly'), headers: { 'Retry-After': '1' }, unexpected: false };
   }
   if (isDatabaseUnavailable(error)) {
     return { problem: problem(503, 'database-unavailable', 'The database connection was lost; retry shortly'), headers: { 'Retry-After': '1' }, unexpected: false };

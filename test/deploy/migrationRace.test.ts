@@ -8,9 +8,11 @@ import type { ChildProcess } from 'node:child_process';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { exited, forkTs } from '../support/processes.js';
 import { createKnex, migrateToLatest } from '../../src/database.js';
+import { migrationSource } from '../../migrations/index.js';
 
 type Outcome = { ok: true; applied: string[] } | { ok: false; error: string };
-const ALL = ['001_eventstore', '002_runtime', '003_identity', '004_ticketing'];
+/** Every migration the project ships, in order. */
+const ALL = await migrationSource.getMigrations([]);
 
 let db: TestDatabase;
 beforeEach(async () => {

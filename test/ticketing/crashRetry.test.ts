@@ -165,7 +165,7 @@ describe('a keyed write whose process died after its append committed', () => {
     const entryId = (joined[0]!.data as { entryId: string }).entryId;
     const joinRetry = await carol.on(app.url).post(`/v1/events/${eventId}/waitlist`, { quantity: 1 }, keyed(joinKey));
     expectAnswered(joinRetry, 201);
-    expect(joinRetry.body).toMatchObject({ entryId, eventId, quantity: 1, position: 1, status: 'waiting' });
+    expect(joinRetry.body).toMatchObject({ entryId, eventId, quantity: 1, place: 1, status: 'waiting' });
 
     const leaveKey = `leave-${randomUUID()}`;
     const left = await crashDuringAppend(stream, leaveKey, (url) => carol.on(url).delete(`/v1/events/${eventId}/waitlist/me`, keyed(leaveKey)));

@@ -76,7 +76,7 @@ export class PostgresEventStore implements EventStore {
   ) {
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10, application_name: APPLICATION_NAME });
     // An idle client that loses its connection emits here; without a handler the process would crash.
-    this.pool.on('error', (error) => this.options.onError?.(error));
+    this.pool.on('error', (error) => this.report(error));
   }
 
   async appendToStream(stream: string, events: NewEvent[], opts: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
@@ -129,7 +129,7 @@ export class PostgresEventStore implements EventStore {
       this.notifyAgain = false;
       this.pool
         .query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, ''])
-        .catch((error: unknown) => this.options.onError?.(error))
+        .catch((error: unknown) => this.report(error))
         .finally(() => {
           // at most one NOTIFY per few milliseconds: each is a small committed transaction
           if (this.notifyAgain && !this.closed) setTimeout(send, NOTIFY_COALESCE_MS);
@@ -186,6 +186,11 @@ export class PostgresEventStore implements EventStore {
       [position.toString(), limit],
     );
     return rows[0]!.n;
+  }
+
+  /** Connection errors after close() are the close itself (e.g. a LISTEN still connecting), not news. */
+  private report(error: unknown): void {
+    if (!this.closed) this.options.onError?.(error);
   }
 
   async ping(): Promise<void> {
@@ -268,7 +273,7 @@ export class PostgresEventStore implements EventStore {
     if (this.listening || this.closed) return this.listening ?? Promise.resolve();
     const client = new pg.Client({ connectionString: this.databaseUrl, application_name: APPLICATION_NAME });
     const reset = (error?: unknown) => {
-      if (error) this.options.onError?.(error);
+      if (error) this.report(error);
       if (this.listener === client) this.listener = undefined;
       this.listening = undefined;
       client.removeAllListeners();
