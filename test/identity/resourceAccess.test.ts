@@ -76,7 +76,7 @@ beforeAll(async () => {
     logger: pino({ level: 'silent' }),
     metrics: createMetrics({ defaultMetrics: false }),
     routes,
-    routeDependencies: { authenticate: (req) => tokens.authenticate(req), now: () => new Date() },
+    routeDependencies: { authenticate: async (req) => (req.headers.authorization ? tokens.verify(req.headers.authorization.replace(/^Bearer /, '')) : undefined), now: () => new Date() },
     readinessChecks: [],
     version: 'test',
   });

@@ -3,7 +3,6 @@
  * so `alg: none` and any other algorithm are rejected.
  */
 import { randomUUID } from 'node:crypto';
-import type { Request } from 'express';
 import { SignJWT, jwtVerify } from 'jose';
 import { unauthorized } from '../problem.js';
 import type { Principal } from '../routes.js';
@@ -13,8 +12,6 @@ const ISSUER = 'tessera';
 
 export class AccessTokens {
   private readonly key: Uint8Array;
-  /** One verification per request, however many middlewares ask (rate limiting, routes). */
-  private readonly perRequest = new WeakMap<Request, Promise<Principal | undefined>>();
   /**
    * Tokens already verified, until they expire: the exact same string carries the same
    * valid signature, so a client's next request skips the HMAC (about an eighth of a
@@ -64,23 +61,5 @@ export class AccessTokens {
     } catch {
       throw unauthorized('The access token is invalid or expired');
     }
-  }
-
-  /** Reads `Authorization: Bearer …`; undefined when absent. */
-  authenticate(req: Request): Promise<Principal | undefined> {
-    let principal = this.perRequest.get(req);
-    if (!principal) {
-      principal = this.authenticateOnce(req);
-      this.perRequest.set(req, principal);
-    }
-    return principal;
-  }
-
-  private async authenticateOnce(req: Request): Promise<Principal | undefined> {
-    const header = req.header('authorization');
-    if (header === undefined) return undefined;
-    const match = /^Bearer\s+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)\s*$/i.exec(header);
-    if (!match) throw unauthorized('Use Authorization: Bearer <access token>');
-    return this.verify(match[1]!);
   }
 }

@@ -49,6 +49,6 @@ export class Credentials {
     const token = BEARER.exec(header)?.[1];
     if (token?.startsWith('tsk_')) return (await this.apiKeys.verify(token, this.now())).principal;
     if (token === undefined) throw unauthorized('Use Authorization: Bearer <access token or API key>');
-    return this.accessTokens.authenticate(req);
+    return this.accessTokens.verify(token);
   }
 }
