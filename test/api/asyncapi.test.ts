@@ -9,6 +9,7 @@ import { serverMessageSchemas } from '../../src/api/live/asyncapi.js';
 import { ERROR_CODES, clientMessage, serverMessage } from '../../src/api/live/protocol.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { client } from '../support/http.js';
+import { eventually } from '../support/processes.js';
 import { LiveClient } from '../live/support.js';
 
 type Json = Record<string, any>;
@@ -92,6 +93,8 @@ describe('the AsyncAPI document of /v1/live', () => {
       waitlist: { enabled: true, mode: 'offer' },
       publish: true,
     });
+    // The channel probe waits at most 5 s for the read model (then `unavailable`): on a busy machine, let it catch up first.
+    await eventually('the event is in the read model', async () => (await organizer.get(`/v1/events/${event.id}`, { 'X-Min-Position': event.position })).status === 200);
     const ws = `${app.url.replace('http', 'ws')}/v1/live`;
     const organizerLive = await LiveClient.connect(`${ws}?access_token=${await app.tokenFor(organizerId)}`);
     const fanLive = await LiveClient.connect(ws);
