@@ -65,7 +65,7 @@ const problemSchema = z.looseObject({
       z.object({
         path: field(z.string(), 'The field, dot-separated.', 'pricing.basePrice'),
         message: field(z.string(), 'What is wrong with it.', 'Too small: expected number to be >=0'),
-        code: field(z.string(), 'The issue kind.', 'too_small'),
+        code: field(z.string(), 'The issue kind (zod’s, such as too_small; `invalid-characters` for U+0000 or an unpaired surrogate).', 'too_small'),
       }),
     ),
     'Each invalid field (validation-failed only).',
@@ -101,7 +101,7 @@ function problemResponses(route: RouteDefinition) {
 const X_POSITION_ON_READ = {
   description:
     'Event-store position of the newest event this answer reflects: a read model’s checkpoint, or the last event folded from the stream. ' +
-    'Send it as X-Min-Position to another GET to see at least this much. Absent when the answer is not from the event store.',
+    'Send it as X-Min-Position to another GET to see at least this much. Absent where not known (answers not from the event store, such as API keys).',
   schema: { type: 'string', pattern: '^\\d+$', example: '63504385' },
 };
 const X_POSITION_ON_WRITE = {
