@@ -45,6 +45,16 @@ export function accessInWords(rule: Access): string {
   }
 }
 
+/**
+ * Who may authenticate: a session's access token, or a personal API key with the scope
+ * the method needs — never for administration or the session-only routes (src/api/auth/apiKeys.ts).
+ */
+function securityOf(route: RouteDefinition): Array<Record<string, string[]>> {
+  if (route.access.kind === 'public') return [];
+  if (route.access.kind === 'admin' || route.sessionOnly) return [{ bearer: [] }];
+  return [{ bearer: [] }, { apiKey: [route.method === 'get' ? 'read' : 'write'] }];
+}
+
 /** RFC 9457 problem details (with extensions such as currentRevision); each response narrows `status` and `code`. */
 const problemSchema = z.looseObject({
   type: field(z.string(), 'URI naming the problem type.', 'https://tessera.dev/problems/sold-out'),
@@ -55,7 +65,7 @@ const problemSchema = z.looseObject({
       z.object({
         path: field(z.string(), 'The field, dot-separated.', 'pricing.basePrice'),
         message: field(z.string(), 'What is wrong with it.', 'Too small: expected number to be >=0'),
-        code: field(z.string(), 'The issue kind.', 'too_small'),
+        code: field(z.string(), 'The issue kind (zod’s, such as too_small; `invalid-characters` for U+0000 or an unpaired surrogate).', 'too_small'),
       }),
     ),
     'Each invalid field (validation-failed only).',
@@ -88,12 +98,50 @@ function problemResponses(route: RouteDefinition) {
   return Object.fromEntries([...byStatus].sort(([a], [b]) => a - b).map(([status, codes]) => [String(status), problemResponse(status, codes)]));
 }
 
+const X_POSITION_ON_READ = {
+  description:
+    'Event-store position of the newest event this answer reflects: a read model’s checkpoint, or the last event folded from the stream. ' +
+    'Send it as X-Min-Position to another GET to see at least this much. Absent where not known (answers not from the event store, such as API keys).',
+  schema: { type: 'string', pattern: '^\\d+$', example: '63504385' },
+};
+const X_POSITION_ON_WRITE = {
+  description: 'Event-store position of this change (the body’s `position`): send it as X-Min-Position to read your write.',
+  schema: { type: 'string', pattern: '^\\d+$', example: '63504385' },
+};
+const ETAG = {
+  description: 'The resource’s revision as a weak ETag, W/"<revision>": send it as If-Match to change it only if nobody else did.',
+  schema: { type: 'string', example: 'W/"4"' },
+};
+
+/** Response headers a success carries: X-Position on reads and on changes that answer a `position`; ETag where a `revision` is answered. */
+function successHeaders(route: RouteDefinition) {
+  const shape = (route.response as { shape?: Record<string, unknown> } | undefined)?.shape ?? {};
+  const headers: Record<string, unknown> = {};
+  if (route.method === 'get') headers['X-Position'] = X_POSITION_ON_READ;
+  else if ('position' in shape) headers['X-Position'] = X_POSITION_ON_WRITE;
+  if ('revision' in shape) headers.ETag = ETAG;
+  return Object.keys(headers).length > 0 ? { headers: headers as never } : {};
+}
+
 const mutatingHeaders = z.object({ 'idempotency-key': z.string().optional(), 'if-match': z.string().optional() });
 const readingHeaders = z.object({ 'x-min-position': z.string().optional() });
 
 export function buildOpenApiDocument(routes: RouteDefinition[], info: { version: string }) {
   const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'A session: the access token from login or refresh.',
+  });
+  registry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'tsk_…',
+    description:
+      'A personal API key (POST /v1/me/api-keys), sent as `Authorization: Bearer tsk_…`. The list on each operation is the scope it needs: ' +
+      '`read` for GET, `write` for the rest. Operations without this scheme (administration, API keys, the password) need a session.',
+  });
   const { $schema: _dialect, ...problem } = z.toJSONSchema(problemSchema.meta({ description: 'An error (application/problem+json).' }));
   registry.registerComponent('schemas', 'Problem', problem as never);
   for (const r of routes) {
@@ -105,7 +153,7 @@ export function buildOpenApiDocument(routes: RouteDefinition[], info: { version:
       summary: r.summary,
       tags: r.tags,
       description: `**Access:** ${accessInWords(r.access)}`,
-      security: r.access.kind === 'public' ? [] : [{ bearer: [] }],
+      security: securityOf(r),
       request: {
         ...(r.params ? { params: r.params as never } : {}),
         ...(r.query ? { query: r.query as never } : {}),
@@ -115,6 +163,7 @@ export function buildOpenApiDocument(routes: RouteDefinition[], info: { version:
       responses: {
         [r.successStatus ?? 200]: {
           description: noContent ? 'Done; no body.' : 'Success.',
+          ...successHeaders(r),
           ...(r.response ? { content: { 'application/json': { schema: r.response } } } : {}),
         },
         ...problemResponses(r),
@@ -151,6 +200,7 @@ const PATH_NOUNS: Record<string, string> = {
   notifications: 'notification',
   users: 'user',
   collaborators: 'collaborator’s user',
+  'api-keys': 'API key',
 };
 const PATH_EXAMPLES: Record<string, string> = {
   events: EXAMPLE.eventId,
@@ -159,6 +209,7 @@ const PATH_EXAMPLES: Record<string, string> = {
   notifications: '3d4e5f6a-7b8c-4d9e-8f0a-1b2c3d4e5f6a',
   users: EXAMPLE.userId,
   collaborators: EXAMPLE.userId,
+  'api-keys': '7b3e9f2a-1c4d-4e5f-8a6b-9c0d1e2f3a4b',
 };
 
 const QUERY_AND_HEADER_DOCS: Record<string, FieldDoc> = {
@@ -213,6 +264,8 @@ const BODY_DOCS: Record<string, FieldDoc> = {
   allSessions: { description: 'Sign out every session of the user, not only this one.', example: false },
   currentPassword: { description: 'The password now.', example: 'correct horse battery' },
   newPassword: { description: 'The new password (at least 10 characters).', example: 'staple battery horse correct' },
+  scopes: { description: 'What the API key may do: `read` (GET only) and/or `write` (everything else too; implies read). Never admin, API keys or the password.', example: ['read'] },
+  expiresAt: { description: 'When the API key stops working: ISO-8601 with offset, in the future, at most ten years ahead; omit for no expiry.', example: '2030-01-01T00:00:00Z' },
 };
 
 /** An enum's first value is example enough when the glossary has none. */

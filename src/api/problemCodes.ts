@@ -21,6 +21,7 @@ export const PROBLEM_CODES = {
   'malformed-request': { status: 400, description: 'The request is not valid HTTP.' },
   'request-timeout': { status: 408, description: 'The request took too long to arrive.' },
   'headers-too-large': { status: 431, description: 'The URL or the headers are over 16 KB.' },
+  'too-deeply-nested': { status: 400, description: 'The body or query nests objects or arrays too deeply.' },
   // who is asking
   unauthorized: { status: 401, description: 'No valid bearer token was sent.' },
   'invalid-credentials': { status: 401, description: 'The email address or password is not correct.' },
@@ -33,6 +34,8 @@ export const PROBLEM_CODES = {
   'not-offer-owner': { status: 403, description: 'The offer was made to another user.' },
   'invalid-current-password': { status: 403, description: 'currentPassword is not the account’s password.' },
   'actor-mismatch': { status: 403, description: 'A user can only act for themselves.' },
+  'api-key-not-allowed': { status: 403, description: 'This needs a signed-in session: API keys never reach administration, API keys or the password.' },
+  'insufficient-scope': { status: 403, description: 'The API key lacks the scope this needs (`write` for anything but GET).' },
   // what it is about
   'not-found': { status: 404, description: 'The resource does not exist, or the caller may not know it does.' },
   'event-not-found': { status: 404, description: 'No such event.' },
@@ -42,6 +45,7 @@ export const PROBLEM_CODES = {
   'offer-not-found': { status: 404, description: 'No such waiting-list offer.' },
   'collaborator-not-found': { status: 404, description: 'That user is not a collaborator of the event.' },
   'user-not-found': { status: 404, description: 'No such user.' },
+  'api-key-not-found': { status: 404, description: 'The caller has no such (unrevoked) API key.' },
   // the state of things
   'sold-out': { status: 409, description: 'Not enough seats are for sale (join the waiting list if it is enabled).' },
   'seats-available': { status: 409, description: 'Seats are for sale: reserve them instead of waiting.' },
@@ -66,6 +70,7 @@ export const PROBLEM_CODES = {
   'email-claimed-by-another': { status: 409, description: 'The email address belongs to another account.' },
   'registration-abandoned': { status: 409, description: 'This registration was abandoned; register again.' },
   'password-changed': { status: 409, description: 'The password changed meanwhile; try again with the current one.' },
+  'too-many-api-keys': { status: 409, description: 'The user has the most API keys allowed; delete one first.' },
   'idempotency-key-in-flight': { status: 409, description: 'A request with this Idempotency-Key is still running; retry later.' },
   'revision-mismatch': { status: 412, description: 'If-Match names a revision that is no longer current; `currentRevision` is.' },
   'idempotency-key-reused': { status: 422, description: 'This Idempotency-Key was used with a different request.' },
@@ -88,6 +93,7 @@ export const PROBLEM_CODES = {
   'password-unchanged': { status: 422, description: 'The new password is the current one.' },
   // the server
   'projection-behind': { status: 503, description: 'The read model has not caught up yet; retry after Retry-After.' },
+  'database-unavailable': { status: 503, description: 'The database connection was lost; retry after Retry-After.' },
   contention: { status: 503, description: 'Too many concurrent changes to the same resource; retry after Retry-After.' },
   internal: { status: 500, description: 'Something went wrong on the server; nothing was changed half-way.' },
 } as const satisfies Record<string, { status: number; description: string }>;
@@ -96,15 +102,21 @@ export type ProblemCode = keyof typeof PROBLEM_CODES;
 
 /** The codes that follow from what the route is (its inputs, access rule and method). */
 export function commonProblems(route: RouteDefinition): ProblemCode[] {
-  const codes: ProblemCode[] = ['internal', 'rate-limited', 'invalid-if-match', 'invalid-idempotency-key'];
+  const codes: ProblemCode[] = ['internal', 'database-unavailable', 'rate-limited', 'invalid-if-match', 'invalid-idempotency-key'];
   if (route.params || route.query || route.body) codes.push('validation-failed');
-  if (route.body) codes.push('invalid-json', 'body-too-large', 'unsupported-media-type');
-  if (route.access.kind !== 'public') codes.push('unauthorized');
+  if (route.body) codes.push('invalid-json', 'too-deeply-nested', 'body-too-large', 'unsupported-media-type');
+  if (route.access.kind !== 'public') codes.push('unauthorized', ...apiKeyProblems(route));
   if (route.access.kind === 'admin' || route.access.kind === 'resource') codes.push('forbidden');
   if (route.access.kind === 'resource') codes.push('not-found');
   if (route.method === 'get') codes.push('invalid-min-position', 'projection-behind');
   else if (route.idempotentReplay !== false) codes.push('idempotency-key-in-flight', 'idempotency-key-reused');
   return codes;
+}
+
+/** Why an API key may be refused here (src/api/auth/apiKeys.ts `apiKeyRefusal`); a GET never needs more than `read`, which every key has. */
+function apiKeyProblems(route: RouteDefinition): ProblemCode[] {
+  if (route.access.kind === 'admin' || route.sessionOnly) return ['api-key-not-allowed'];
+  return route.method === 'get' ? [] : ['insufficient-scope'];
 }
 
 /** Every code a route documents, its own first, without repeats. */

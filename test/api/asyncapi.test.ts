@@ -9,6 +9,7 @@ import { serverMessageSchemas } from '../../src/api/live/asyncapi.js';
 import { ERROR_CODES, clientMessage, serverMessage } from '../../src/api/live/protocol.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { client } from '../support/http.js';
+import { eventually } from '../support/processes.js';
 import { LiveClient } from '../live/support.js';
 
 type Json = Record<string, any>;
@@ -57,6 +58,11 @@ describe('the AsyncAPI document of /v1/live', () => {
     for (const type of clientTypes) expect(actions.get(type), type).toBe('receive');
     for (const type of serverTypes) expect(actions.get(type), type).toBe('send');
     expect(doc.components.messages.error.payload.properties.code.enum).toEqual([...ERROR_CODES]);
+    for (const code of ERROR_CODES) expect(doc.components.messages.error.payload.properties.code.description, code).toContain(`\`${code}\` `);
+    const update = doc.components.messages.update.payload;
+    expect(update.required).toEqual(expect.arrayContaining(['position', 'eventPosition']));
+    expect(update.properties.eventPosition.description).toMatch(/event-store position/i);
+    expect(doc.components.messages.auth.summary).toMatch(/fresh token/);
     // $refs into components resolve
     for (const ref of JSON.stringify(doc).match(/#\/components\/schemas\/\w+/g) ?? []) expect(doc.components.schemas[ref.split('/').at(-1)!], ref).toBeDefined();
   });
@@ -66,6 +72,8 @@ describe('the AsyncAPI document of /v1/live', () => {
     expectDocumented(JSON.parse(serverMessage.resync('user:me')));
     expectDocumented(JSON.parse(serverMessage.error('forbidden', 'no', 'user:me')));
     expectDocumented(JSON.parse(serverMessage.error('bad-message', 'no')));
+    expectDocumented(JSON.parse(serverMessage.error('too-many-connections', 'no')));
+    expectDocumented(JSON.parse(serverMessage.error('rate-limited', 'no')));
     expectDocumented(JSON.parse(serverMessage.pong()));
   });
 
@@ -85,6 +93,8 @@ describe('the AsyncAPI document of /v1/live', () => {
       waitlist: { enabled: true, mode: 'offer' },
       publish: true,
     });
+    // The channel probe waits at most 5 s for the read model (then `unavailable`): on a busy machine, let it catch up first.
+    await eventually('the event is in the read model', async () => (await organizer.get(`/v1/events/${event.id}`, { 'X-Min-Position': event.position })).status === 200);
     const ws = `${app.url.replace('http', 'ws')}/v1/live`;
     const organizerLive = await LiveClient.connect(`${ws}?access_token=${await app.tokenFor(organizerId)}`);
     const fanLive = await LiveClient.connect(ws);
@@ -95,6 +105,9 @@ describe('the AsyncAPI document of /v1/live', () => {
       await fanLive.subscribe('user:me');
       await fanLive.request({ type: 'subscribe', channel: 'nonsense' });
       await fanLive.request({ type: 'ping' });
+      // re-authentication on an open socket: no answer, the socket stays usable
+      organizerLive.send({ type: 'auth', token: await app.tokenFor(organizerId) });
+      await organizerLive.request({ type: 'ping' });
 
       const held = await organizer.post(`/v1/events/${event.id}/reservations`, { quantity: 1 });
       expect(held.status).toBe(201);

@@ -97,6 +97,17 @@ describe('every route answers what its documented response schema says', () => {
     const token = refreshed.body.accessToken as string;
     await ok('GET /v1/me', { token, headers: { 'X-Min-Position': registered.body.position } });
     await ok('PATCH /v1/me', { token, body: { name: 'Ada Lovelace' } });
+
+    const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+    const key = await ok('POST /v1/me/api-keys', { token, body: { name: 'contract reader', scopes: ['read'], expiresAt } });
+    const listed = await ok('GET /v1/me/api-keys', { token });
+    expect(listed.body.items.map((k: { id: string }) => k.id)).toEqual([key.body.id]);
+    await ok('GET /v1/me', { token: key.body.secret });
+    await problem('PATCH /v1/me', 'insufficient-scope', { token: key.body.secret, body: { name: 'Not with a read key' } });
+    await problem('GET /v1/me/api-keys', 'api-key-not-allowed', { token: key.body.secret });
+    await problem('GET /v1/admin/projections', 'api-key-not-allowed', { token: key.body.secret });
+    await ok('DELETE /v1/me/api-keys/:id', { token, params: { id: key.body.id } });
+    await problem('DELETE /v1/me/api-keys/:id', 'api-key-not-found', { token, params: { id: key.body.id } });
     const changed = await ok('POST /v1/me/password', { token, body: { currentPassword: 'correct horse battery', newPassword: 'staple battery horse' } });
     await ok('POST /v1/auth/logout', { body: { refreshToken: changed.body.refreshToken } });
 
@@ -106,7 +117,12 @@ describe('every route answers what its documented response schema says', () => {
   });
 
   it('events, reservations, the waiting list, analytics and notifications', async () => {
-    const ids = { organizer: randomUUID(), buyer: randomUUID(), fan: randomUUID(), fan2: randomUUID(), viewer: randomUUID() };
+    // Collaborators must be registered users (404 user-not-found otherwise).
+    const viewer = await send('POST /v1/auth/register', {
+      body: { email: `viewer-${randomUUID()}@example.com`, password: 'correct horse battery', name: 'Viewer', timezone: 'Europe/Berlin' },
+    });
+    expect(viewer.status, JSON.stringify(viewer.body)).toBe(201);
+    const ids = { organizer: randomUUID(), buyer: randomUUID(), fan: randomUUID(), fan2: randomUUID(), viewer: viewer.body.user.id as string };
     const organizer = await app.tokenFor(ids.organizer);
     const buyer = await app.tokenFor(ids.buyer);
     const fan = await app.tokenFor(ids.fan);
@@ -136,6 +152,7 @@ describe('every route answers what its documented response schema says', () => {
     await ok('GET /v1/events/:id', { token: organizer, params: p, headers: seen });
     await ok('GET /v1/events/:id', { token: organizer, params: p, query: 'asOfRevision=0' });
     await problem('GET /v1/events/:id', 'revision-not-found', { token: organizer, params: p, query: 'asOfRevision=999' });
+    await problem('POST /v1/events/:id/collaborators', 'user-not-found', { token: organizer, params: p, body: { userId: randomUUID(), role: 'viewer' } });
     await ok('POST /v1/events/:id/collaborators', { token: organizer, params: p, body: { userId: ids.viewer, role: 'viewer' } });
     await ok('DELETE /v1/events/:id/collaborators/:userId', { token: organizer, params: { id, userId: ids.viewer } });
 

@@ -13,11 +13,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { field } from '../dtoFields.js';
 import { HttpError, unauthorized } from '../problem.js';
 import { access, route, type Principal, type RouteDefinition } from '../routes.js';
 import { announceRevocation } from '../live/revocations.js';
-
-export const API_KEY_SCOPES = ['read', 'write'] as const;
+import { API_KEY_SCOPES, apiKeyListSchema, apiKeySchema, createdApiKeySchema } from './dtos.js';
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export const API_KEY_PATTERN = /^tsk_[A-Za-z0-9_-]{43}$/;
@@ -44,16 +44,7 @@ export interface VerifiedApiKey {
 
 const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
-const apiKeySchema = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  scopes: z.array(z.enum(API_KEY_SCOPES)),
-  createdAt: z.string(),
-  expiresAt: z.string().nullable(),
-  lastUsedAt: z.string().nullable(),
-});
-
-function keyJson(row: ApiKeyRow): z.infer<typeof apiKeySchema> {
+function keyJson(row: ApiKeyRow): z.input<typeof apiKeySchema> {
   return {
     id: row.id,
     name: row.name,
@@ -139,7 +130,8 @@ export function apiKeyRefusal(definition: Pick<RouteDefinition, 'method' | 'acce
 
 const createInput = (now: () => Date) =>
   z.object({
-    name: z.string().trim().min(1).max(100),
+    // `name` in the glossary is a person's display name; a key's is a label.
+    name: field(z.string().trim().min(1).max(100), 'A label for the key, 1–100 characters, to tell your keys apart.', 'CI deploy script'),
     scopes: z.array(z.enum(API_KEY_SCOPES)).min(1).max(API_KEY_SCOPES.length),
     expiresAt: z.iso
       .datetime({ offset: true })
@@ -161,7 +153,8 @@ export function apiKeyRoutes(deps: { apiKeys: ApiKeyStore; now: () => Date }): R
       idempotentReplay: false, // the answer carries the secret, which must not be stored
       body: createInput(deps.now),
       successStatus: 201,
-      response: apiKeySchema.extend({ secret: z.string() }),
+      response: createdApiKeySchema,
+      problems: ['too-many-api-keys'],
       handler: async (ctx) => {
         const { row, secret } = await deps.apiKeys.create(ctx.principal!.userId, ctx.body, ctx.now);
         return { status: 201, body: { ...keyJson(row), secret } };
@@ -174,7 +167,7 @@ export function apiKeyRoutes(deps: { apiKeys: ApiKeyStore; now: () => Date }): R
       tags: ['identity'],
       access: access.user,
       sessionOnly: true,
-      response: z.object({ items: z.array(apiKeySchema) }),
+      response: apiKeyListSchema,
       handler: async (ctx) => ({ body: { items: (await deps.apiKeys.list(ctx.principal!.userId)).map(keyJson) } }),
     }),
     route({
@@ -186,6 +179,7 @@ export function apiKeyRoutes(deps: { apiKeys: ApiKeyStore; now: () => Date }): R
       sessionOnly: true,
       params: z.object({ id: z.uuid() }),
       successStatus: 204,
+      problems: ['api-key-not-found'],
       handler: async (ctx) => {
         if (!(await deps.apiKeys.revoke(ctx.principal!.userId, ctx.params.id, ctx.now))) throw new HttpError(404, 'api-key-not-found', 'No such API key');
         return { status: 204 };

@@ -32,3 +32,27 @@ export const sessionWithUserSchema = sessionSchema
   .meta({ id: 'Session', description: 'A signed-in session: the user and a token pair.' });
 
 export type UserDto = z.input<typeof userSchema>;
+
+/** What a personal API key may do (src/api/auth/apiKeys.ts). */
+export const API_KEY_SCOPES = ['read', 'write'] as const;
+
+export const apiKeySchema = z
+  .object({
+    id: field(z.uuid(), 'The API key id (for DELETE /v1/me/api-keys/{id}); not the secret.', '7b3e9f2a-1c4d-4e5f-8a6b-9c0d1e2f3a4b'),
+    name: field(z.string(), 'What the owner called the key.', 'CI deploy script'),
+    scopes: field(z.array(z.enum(API_KEY_SCOPES)), '`read`: GET only; `write`: everything else as well. Never admin, never API keys or the password.', ['read']),
+    createdAt: instantField('When the key was created'),
+    expiresAt: field(z.iso.datetime({ offset: true }).nullable(), 'When the key stops working (ISO-8601, UTC); null: it does not expire.', '2027-12-01T00:00:00.000Z'),
+    lastUsedAt: field(z.iso.datetime({ offset: true }).nullable(), 'When the key last authenticated a request, updated at most once a minute (ISO-8601, UTC); null: never.', EXAMPLE.instant),
+  })
+  .meta({ id: 'ApiKey', description: 'A personal API key, without its secret.' });
+
+export const createdApiKeySchema = apiKeySchema
+  .extend({
+    secret: field(z.string().regex(/^tsk_[A-Za-z0-9_-]{43}$/), 'The key itself, for `Authorization: Bearer …`: shown in this answer only, never again.', 'tsk_q8Yv2mK4xR7tN1pL6wZ3cB9fH0jD5sG2aE8uV4iO7yT'),
+  })
+  .meta({ id: 'CreatedApiKey', description: 'A new API key, with its secret (shown once).' });
+
+export const apiKeyListSchema = z.object({
+  items: field(z.array(apiKeySchema), 'The caller’s unrevoked keys, newest first.', []),
+});

@@ -12,6 +12,20 @@ import { CLOSE, ERROR_CODES, clientMessage } from './protocol.js';
 const feedPosition = (description: string) => field(z.string().regex(/^\d+$/), `${description} A changefeed position (decimal string), not an event-store position.`, '1842');
 const channel = field(z.string(), 'The channel as the client named it: event:<id>, meeting:<id> or user:me.', 'event:0b9a3f4e-5c1d-4e8f-9a2b-7c6d5e4f3a21');
 
+/** What each live error code means (and whether the socket stays open). */
+const ERROR_MEANINGS: Record<(typeof ERROR_CODES)[number], string> = {
+  unauthorized: 'no valid credential: before `auth`, a bad or expired token (then close 4401), a re-`auth` token that is invalid or of another user (the socket keeps its credential), or lost access (then close 4401)',
+  'bad-message': 'not a valid client message (or `auth` while one is being checked)',
+  'invalid-channel': 'not a channel name',
+  forbidden: 'you may not follow this channel (also when access is lost while subscribed; the subscription ends)',
+  'already-subscribed': 'you follow this channel already',
+  'not-subscribed': 'you do not follow this channel',
+  'too-many-subscriptions': 'over the subscriptions allowed per socket',
+  'too-many-connections': 'over the live connections allowed per user on this server; the socket is then closed with 1008',
+  'rate-limited': 'over the client messages allowed per second; the message was dropped (keep going and the socket is closed with 1008)',
+  unavailable: 'the server could not subscribe now; try again',
+};
+
 /** What `update.data` carries, per channel. */
 export const updatePayloads = {
   event: z
@@ -39,6 +53,11 @@ export const serverMessageSchemas = {
     type: field(z.literal('update'), 'Something on the channel changed.', 'update'),
     channel,
     position: feedPosition('This update’s place in the feed; remember the last one and resubscribe with it as `since`.'),
+    eventPosition: field(
+      z.string().regex(/^\d+$/),
+      'Event-store position (decimal string) of the newest event this update reflects: compare it with a command’s `position` / X-Position, or send it as X-Min-Position. Not a valid `since`.',
+      '63504385',
+    ),
     data: field(z.union(Object.values(updatePayloads) as unknown as [ZodType, ZodType, ...ZodType[]]), 'What changed (by channel kind).', { type: 'event' }),
   }),
   resync: z.object({
@@ -47,7 +66,11 @@ export const serverMessageSchemas = {
   }),
   error: z.object({
     type: field(z.literal('error'), 'A message could not be handled.', 'error'),
-    code: field(z.enum(ERROR_CODES), 'Stable machine-readable code.', 'forbidden'),
+    code: field(
+      z.enum(ERROR_CODES),
+      `Stable machine-readable code: ${ERROR_CODES.map((code) => `\`${code}\` ${ERROR_MEANINGS[code]}`).join('; ')}.`,
+      'forbidden',
+    ),
     message: field(z.string(), 'What went wrong, for a person.', 'you may not follow this channel'),
     channel: channel.optional(),
   }),
@@ -55,7 +78,9 @@ export const serverMessageSchemas = {
 };
 
 const CLIENT_SUMMARIES: Record<string, string> = {
-  auth: 'Authenticate with an access token (unless ?access_token= was given), within 10 s of connecting.',
+  auth:
+    'Authenticate with an access token or API key (unless ?access_token= was given), within 10 s of connecting. ' +
+    'On an authenticated socket, a fresh token of the same user replaces the current one (send it before that expires, or the socket is closed with 4401); no answer on success.',
   subscribe: 'Follow a channel; with `since` (the last position you saw), missed updates come first, then `subscribed`, then live ones.',
   unsubscribe: 'Stop following a channel.',
   ping: 'Keep-alive; the server answers pong.',
@@ -64,7 +89,7 @@ const SERVER_SUMMARIES: Record<keyof typeof serverMessageSchemas, string> = {
   subscribed: 'The subscription is live (after any missed updates).',
   update: 'A change on a followed channel; per channel in position order, no gaps, no duplicates.',
   resync: 'The missed updates are no longer retained: reload over REST and subscribe again.',
-  error: 'A message was refused; the connection stays open.',
+  error: 'A message was refused; the connection stays open, unless the code says it closes (too-many-connections, failed authentication, lost access).',
   pong: 'Answer to ping.',
 };
 const CLIENT_EXAMPLES: Record<string, unknown> = {
@@ -118,10 +143,12 @@ export function buildAsyncApiDocument(info: { version: string }) {
       title: 'Tessera live updates',
       version: info.version,
       description:
-        'One WebSocket per client at /v1/live. Authenticate with ?access_token= or a first `auth` message; then subscribe to channels. ' +
+        'One WebSocket per client at /v1/live. Authenticate with ?access_token= or a first `auth` message (an access token or a personal API key); then subscribe to channels. ' +
+        'Before the access token expires, send `auth` again with a fresh one to keep the socket open. ' +
         'Channels are authorised like the REST resources behind them. Close codes: ' +
-        `${CLOSE.unauthorized} missing or invalid token, ${CLOSE.slowConsumer} slow consumer, ${CLOSE.goingAway} server shutting down, ` +
-        `${CLOSE.tooBig} frame too large, ${CLOSE.policy} too many messages waiting.`,
+        `${CLOSE.unauthorized} missing, invalid or expired credential, no authentication in time, logged out or API key deleted; ` +
+        `${CLOSE.slowConsumer} slow consumer; ${CLOSE.goingAway} server shutting down; ${CLOSE.tooBig} frame too large; ` +
+        `${CLOSE.policy} too many messages waiting, client messages over the rate, or too many connections for the user.`,
     },
     defaultContentType: 'application/json',
     servers: {
@@ -139,7 +166,7 @@ export function buildAsyncApiDocument(info: { version: string }) {
           ws: {
             query: {
               type: 'object',
-              properties: { access_token: { type: 'string', description: 'Access token (instead of an `auth` message).' } },
+              properties: { access_token: { type: 'string', description: 'Access token or API key (instead of a first `auth` message).' } },
             },
           },
         },

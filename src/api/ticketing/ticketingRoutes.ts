@@ -530,7 +530,7 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
       summary: 'Add a co-organizer or viewer (the organizer)',
       tags: ['events'],
       response: eventSchema,
-      problems: [...COMMAND, 'not-organizer', 'collaborator-is-organizer'],
+      problems: [...COMMAND, 'not-organizer', 'collaborator-is-organizer', 'user-not-found'],
       access: organizerOnly,
       params: eventParams,
       body: collaboratorInput,
