@@ -222,11 +222,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/**
- * The configured port first, then the remembered one, then the next ones up: a port that
- * answers belongs to someone else (ours would have a live postmaster.pid). Losing a race
- * for a port (two first starts at once) just moves on to the next.
- */
 /** Who started the running cluster: that process stops it. A dead owner's cluster is adopted (a crashed server's). */
 const OWNER_FILE = 'postgres.owner';
 
@@ -268,6 +263,11 @@ interface Cluster {
   logger: Logger;
 }
 
+/**
+ * The configured port first, then the remembered one, then the next ones up: a port that
+ * answers belongs to someone else (ours would have a live postmaster.pid). Losing a race
+ * for a port (two first starts at once) just moves on to the next.
+ */
 async function startOnFreePort(cluster: Cluster, preferred: Array<number | undefined>): Promise<Running> {
   const { clusterDir, dataDir, logger } = cluster;
   const first = preferred[0]!;

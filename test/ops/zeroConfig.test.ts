@@ -6,7 +6,7 @@
  * dir from any subdirectory, silently. One checkout for the whole file.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -153,6 +153,11 @@ describe('a crashed server', () => {
       await crashed.exit;
       running.delete(crashed);
       expect(alive(pid)).toBe(true);
+      // the group's SIGKILL also ends the server process under tsx; wait until it is gone, or
+      // the next start rightly treats the cluster as that live owner's and only uses it
+      const owner = Number(readFileSync(path.join(dataDir, 'postgres.owner'), 'utf8'));
+      for (let i = 0; i < 100 && alive(owner); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(alive(owner)).toBe(false);
 
       const next = start({}, 'direct');
       expect(await ready(await next.port)).toBe(200);
