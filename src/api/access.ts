@@ -30,11 +30,11 @@
  */
 import type { Knex } from 'knex';
 import type { TicketingCommands } from '../commands/ticketing/ticketingCommands.js';
+import type { EventRole } from '../domain/shared/messages.js';
 import { getEventRow } from '../projections/ticketing/queries.js';
 import { forbiddenHttp, notFoundHttp } from './problem.js';
 import { access, type Access, type Principal, type RouteContext } from './routes.js';
 
-export type EventRole = 'organizer' | 'co-organizer' | 'viewer';
 export type MeetingRole = 'organizer' | 'participant';
 export type GroupRole = 'owner' | 'admin' | 'member';
 
