@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, packageVersion } from './config.js';
 
 describe('loadConfig', () => {
   it('gives embedded, in-process defaults for an empty environment', () => {
@@ -47,5 +50,17 @@ describe('loadConfig', () => {
   ])('rejects %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(variable));
+  });
+});
+
+describe('packageVersion', () => {
+  it('is the version of the checkout’s package.json (the one place it is written)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tessera-version-'));
+    try {
+      writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'tessera', version: '9.8.7-rc.1' }));
+      expect(packageVersion(dir)).toBe('9.8.7-rc.1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,7 @@
  * Environment → typed configuration (DESIGN §11). The only module that reads
  * process.env; main.ts passes the result down.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -123,6 +123,12 @@ export function projectRoot(from: string = path.dirname(fileURLToPath(import.met
     if (existsSync(path.join(dir, 'package.json'))) return dir;
     if (path.dirname(dir) === dir) return process.cwd();
   }
+}
+
+/** Tessera's version, as package.json states it (the one place it is written): CLI, health and API documents. */
+export function packageVersion(root: string = projectRoot()): string {
+  const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+  return version;
 }
 
 export class ConfigError extends Error {

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import { createApp } from './api/app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, packageVersion, type Config } from './config.js';
 import { CommandRuntime } from './commands/runtime.js';
 import { createKnex, migrateToLatest } from './database.js';
 import { EmbeddedPostgresError, readOrCreateSecret, startEmbeddedPostgres } from './embeddedPostgres.js';
@@ -38,8 +38,6 @@ import { LiveHub } from './api/live/index.js';
 import { answerClientError } from './api/problem.js';
 import type { RouteDefinition } from './api/routes.js';
 import { Redis } from 'ioredis';
-
-export const VERSION = '0.1.0';
 
 export interface Tessera {
   config: Config;
@@ -69,6 +67,7 @@ export interface StartOptions {
 
 export async function startTessera(config: Config, logger: Logger = createLogger(config), options: StartOptions = {}): Promise<Tessera> {
   const clock = options.clock ?? (() => new Date());
+  const version = packageVersion();
   const cleanups: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -197,7 +196,7 @@ export async function startTessera(config: Config, logger: Logger = createLogger
           }),
         ],
         readinessChecks,
-        version: VERSION,
+        version,
       });
       server = http.createServer(app);
       server.requestTimeout = config.http.requestTimeoutMs;
@@ -245,7 +244,7 @@ export async function startTessera(config: Config, logger: Logger = createLogger
 
     let healthPort: number | undefined;
     if (!config.roles.includes('api')) {
-      const health = await startHealthServer({ host: config.host, port: config.healthPort, checks: readinessChecks, version: VERSION, logger });
+      const health = await startHealthServer({ host: config.host, port: config.healthPort, checks: readinessChecks, version, logger });
       cleanups.push(() => health.close());
       healthPort = health.port;
     }

@@ -10,7 +10,7 @@
  * - groups: `owner`, `admin`, `member`.
  *
  * Each kind of resource has a loader, supplied by the context that owns the read
- * model (see `readModelRoleLoaders`), answering "does it exist, is its existence public,
+ * model (see `roleLoaders` below), answering "does it exist, is its existence public,
  * and which roles does this user hold on it". The decision is made here:
  *
  *   holds a required role (or is an admin)          → allowed
@@ -30,11 +30,11 @@
  */
 import type { Knex } from 'knex';
 import type { TicketingCommands } from '../commands/ticketing/ticketingCommands.js';
+import type { EventRole } from '../domain/shared/messages.js';
 import { getEventRow } from '../projections/ticketing/queries.js';
 import { forbiddenHttp, notFoundHttp } from './problem.js';
 import { access, type Access, type Principal, type RouteContext } from './routes.js';
 
-export type EventRole = 'organizer' | 'co-organizer' | 'viewer';
 export type MeetingRole = 'organizer' | 'participant';
 export type GroupRole = 'owner' | 'admin' | 'member';
 
@@ -45,7 +45,7 @@ export interface ResourceRoleModel {
 }
 export type ResourceKind = keyof ResourceRoleModel;
 
-export const RESOURCE_ROLES: { readonly [K in ResourceKind]: readonly ResourceRoleModel[K][] } = {
+const RESOURCE_ROLES: { readonly [K in ResourceKind]: readonly ResourceRoleModel[K][] } = {
   event: ['organizer', 'co-organizer', 'viewer'],
   meeting: ['organizer', 'participant'],
   group: ['owner', 'admin', 'member'],
@@ -110,7 +110,7 @@ const ROLE_WORDS: Record<string, string> = {
 const PUBLIC_WHEN: Record<ResourceKind, string> = { event: 'once it is published', meeting: 'while it is public', group: 'while it is public' };
 
 /** A rule in words, for the API documentation: "the event's organizer and co-organizers; administrators too". */
-export function describeRule(kind: ResourceKind, roles: readonly string[], opts: Pick<RuleOptions, 'adminOverride' | 'allowPublic'> = {}): string {
+function describeRule(kind: ResourceKind, roles: readonly string[], opts: Pick<RuleOptions, 'adminOverride' | 'allowPublic'> = {}): string {
   const words = roles.map((role) => ROLE_WORDS[role] ?? role);
   const list = words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : words[0];
   const parts = [`the ${kind}'s ${list}`];
@@ -173,7 +173,7 @@ export class ResourceAccess {
   }
 
   rule<K extends ResourceKind>(kind: K, roles: readonly ResourceRoleModel[K][], opts: RuleOptions = {}): Access {
-    if (!this.loaders[kind]) throw new Error(`No role loader for ${kind} resources: add one in readModelRoleLoaders (src/api/access.ts)`);
+    if (!this.loaders[kind]) throw new Error(`No role loader for ${kind} resources: add one in roleLoaders (src/api/access.ts)`);
     if (roles.length === 0) throw new Error(`A ${kind} rule needs at least one role`);
     const param = opts.param ?? 'id';
     const description = describeRule(kind, roles, opts);
@@ -284,11 +284,6 @@ export function readModelProbes(deps: { knex: Knex; streamExists: (eventId: stri
       return (await deps.streamExists(eventId)) ? { draft: true } : undefined;
     },
   };
-}
-
-/** The hook as a free function, for callers holding a ResourceAccess. */
-export function authorizeChannel(resources: ResourceAccess, principal: Principal, channel: string): Promise<boolean> {
-  return resources.authorizeChannel(principal, channel);
 }
 
 /**

@@ -7,8 +7,7 @@
  */
 import { z } from 'zod';
 import { isIsoCurrency } from '../domain/shared/currency.js';
-import { canonicalTimeZone } from '../domain/shared/timeZone.js';
-import { INSTANT_RANGE, QUERY_INSTANT_RANGE, instantProblem, toUtcIso } from '../domain/ticketing/time.js';
+import { canonicalTimeZone, INSTANT_RANGE, isLocalDate, QUERY_INSTANT_RANGE, instantProblem, toUtcIso } from '../domain/shared/time.js';
 
 /** Long enough for `2030-06-01T18:00:00.123456789+05:30`. */
 const MAX_INSTANT_LENGTH = 40;
@@ -35,18 +34,15 @@ export const instant = () => instantIn(INSTANT_RANGE);
 /** An instant that only bounds a read (a `from`/`to` filter, a cursor): years 0001–9999 in UTC. */
 export const queryInstant = () => instantIn(QUERY_INSTANT_RANGE);
 
-const LOCAL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
 /** A calendar date `YYYY-MM-DD` (no zone) whose days lie within the business range (1970–2199). */
 export const localDate = () =>
   z
     .string()
     .max(10)
     .refine((value) => {
-      const m = LOCAL_DATE.exec(value);
-      if (!m) return false;
-      const millis = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-      return new Date(millis).toISOString().slice(0, 10) === value && millis >= INSTANT_RANGE.from && millis < INSTANT_RANGE.until;
+      if (!isLocalDate(value)) return false;
+      const millis = Date.parse(value);
+      return millis >= INSTANT_RANGE.from && millis < INSTANT_RANGE.until;
     }, 'must be a date YYYY-MM-DD from 1970-01-01 to 2199-12-31');
 
 /** An IANA time zone the runtime computes with, in its canonical spelling ('europe/berlin' → 'Europe/Berlin'). */

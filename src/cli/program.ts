@@ -3,6 +3,7 @@
  * differences found by verify), 2 usage error (unknown command or option, bad argument).
  */
 import { Command, CommanderError, Option } from 'commander';
+import { packageVersion } from '../config.js';
 import { withContext, type CliContext, type CliEnv } from './context.js';
 import { exportEvents } from './export.js';
 import { health } from './health.js';
@@ -17,8 +18,6 @@ import { tail } from './tail.js';
 import { usersChangeAdmin } from './users.js';
 import { verify } from './verify.js';
 
-const VERSION = '0.1.0';
-
 export function buildProgram(env: CliEnv, io: CliIo, setExitCode: (code: number) => void): Command {
   /** Runs a command with its own dependencies, closed afterwards. */
   const run =
@@ -31,7 +30,7 @@ export function buildProgram(env: CliEnv, io: CliIo, setExitCode: (code: number)
 
   const program = new Command('tessera')
     .description('Tessera operations: serve, migrate, audit and replay history, rebuild and verify read models, move history between stores.')
-    .version(VERSION)
+    .version(packageVersion())
     .option('--verbose', 'debug logs and error stacks on stderr')
     .exitOverride()
     .configureOutput({

@@ -3,6 +3,7 @@
  * a decider here cannot be folded (the CLI says so and exits 2).
  */
 import type { Decider } from '../domain/shared/decider.js';
+import type { DomainEvent } from '../domain/shared/messages.js';
 import {
   USER_EMAIL_STREAM_CATEGORY,
   USER_STREAM_CATEGORY,
@@ -25,15 +26,10 @@ import {
 } from '../domain/ticketing/index.js';
 import { categoryOf } from './eventJson.js';
 
-export interface DomainEventLike {
-  type: string;
-  data: unknown;
-}
-
 /** A running fold of one stream. */
 export interface StreamFold {
   /** Throws UnexpectedEventTypeError for a type the category's decider does not know. */
-  apply(event: DomainEventLike): void;
+  apply(event: DomainEvent): void;
   /** The state as plain JSON (maps become objects). */
   json(): unknown;
   /** A few label/value lines for humans. */
@@ -56,7 +52,7 @@ export class UnexpectedEventTypeError extends Error {
   }
 }
 
-function model<S, E extends DomainEventLike>(spec: {
+function model<S, E extends DomainEvent>(spec: {
   category: string;
   decider: Pick<Decider<S, unknown, E>, 'initialState' | 'evolve'>;
   eventTypes: readonly E['type'][];

@@ -22,6 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
 import type { Decider } from '../domain/shared/decider.js';
+import type { DomainEvent } from '../domain/shared/messages.js';
 import {
   WrongExpectedRevisionError,
   type EventMetadata,
@@ -29,11 +30,6 @@ import {
   type NewEvent,
 } from '../eventstore/eventStore.js';
 import { ConcurrencyExhaustedError, PreconditionFailedError } from './errors.js';
-
-export interface DomainEvent {
-  type: string;
-  data: unknown;
-}
 
 export interface CommandMetadata {
   actorId: string;

@@ -326,7 +326,7 @@ function readCheckpointRow(knex: Knex, name: string): Promise<CheckpointRow | un
 }
 
 /**
- * Applies a batch in one transaction. With `checkpoint`, the checkpoint row is locked,
+ * Applies a batch in one transaction. When `live`, the checkpoint row is locked,
  * must equal `expectedPosition`, and is advanced; otherwise (rebuild into a shadow
  * schema) only the read model is written.
  */

@@ -2,8 +2,9 @@
  * Identity endpoints (DESIGN §8): registration, login, token refresh (rotating),
  * logout, the caller's profile and password, and granting/revoking the admin role.
  *
- * Login reads the credentials read model (after waiting until it has caught up with
- * the store, so a just-registered account or a just-changed password is seen); token
+ * Login reads the credentials read model after waiting until it has applied the user's
+ * own newest event (so a just-registered account or a just-changed password is seen,
+ * and writes to other streams never delay a login); token
  * refresh takes the roles from the folded user stream, so a revoked admin loses the
  * role at the next refresh. Routes whose answers carry tokens opt out of stored
  * idempotent responses, so that no token is ever written down in clear.
@@ -18,8 +19,10 @@ import {
   changeProfileInput,
   changeRole,
   changeRoleInput,
+  claimantOf,
   emailSchema,
   loadUser,
+  ownPosition,
   passwordSchema,
   registerUser,
   registerUserInput,
@@ -75,10 +78,10 @@ const logoutInput = z.object({ refreshToken: z.string().max(200), allSessions: z
 
 export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
   const progress = new ProjectionProgress(deps.knex, () => [USERS_PROJECTION], { timeoutMs: deps.readModelWaitMs ?? 5000 });
-  /** Waits until the users read model has applied everything appended so far. */
-  const usersCaughtUp = async () => {
-    const head = await deps.store.headPosition();
-    if (head >= 0n) await progress.waitFor(head, [USERS_PROJECTION]);
+  /** Waits until the users read model has applied the user's newest event (not the store's head). */
+  const userCaughtUp = async (userId: string | undefined) => {
+    const position = userId === undefined ? undefined : await ownPosition(deps.store, userId);
+    if (position !== undefined) await progress.waitFor(position, [USERS_PROJECTION]);
   };
 
   const client = (ctx: RouteContext<unknown, unknown, unknown>) => ({
@@ -146,7 +149,7 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
       body: loginInput,
       response: sessionWithUserSchema,
       handler: async (ctx) => {
-        await usersCaughtUp();
+        await userCaughtUp(await claimantOf(deps.store, ctx.body.email));
         const credentials = await findCredentialsByEmail(deps.knex, ctx.body.email);
         // Unknown addresses cost a dummy hash check, so both failures take about as long.
         const ok = credentials
@@ -236,7 +239,7 @@ export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
         let user = await findUserById(deps.knex, userId);
         if (!user) {
           // Right after registering, the read model may not have the account yet.
-          await usersCaughtUp();
+          await userCaughtUp(userId);
           user = await findUserById(deps.knex, userId);
         }
         if (!user) throw userNotFound();

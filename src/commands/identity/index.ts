@@ -2,6 +2,7 @@ export * from './changePassword.js';
 export * from './changeProfile.js';
 export * from './changeRole.js';
 export * from './loadUser.js';
+export * from './ownPosition.js';
 export * from './ports.js';
 export * from './registerUser.js';
 export * from './result.js';

@@ -9,6 +9,8 @@
  * Times are ISO-8601 UTC strings taken from the command's metadata.
  */
 
+import type { DomainEvent } from '../shared/messages.js';
+
 export const USER_STREAM_CATEGORY = 'user';
 export const USER_EMAIL_STREAM_CATEGORY = 'userEmail';
 export const userStreamName = (userId: string) => `${USER_STREAM_CATEGORY}-${userId}`;
@@ -18,8 +20,6 @@ export const userEmailStreamName = (emailKey: string) => `${USER_EMAIL_STREAM_CA
 /** The one global role; per-resource roles live with their resources. */
 export type GlobalRole = 'admin';
 export const GLOBAL_ROLES: readonly GlobalRole[] = ['admin'];
-
-type DomainEvent<Type extends string, Data> = { type: Type; data: Data };
 
 export type UserRegistered = DomainEvent<
   'UserRegistered',

@@ -33,4 +33,4 @@ export function isValidName(name: string): boolean {
 
 export const DEFAULT_TIMEZONE = 'UTC';
 // The one time-zone rule, shared with ticketing and scheduling.
-export { canonicalTimeZone, isValidTimeZone } from '../shared/timeZone.js';
+export { canonicalTimeZone, isValidTimeZone } from '../shared/time.js';

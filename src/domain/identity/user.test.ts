@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { deciderSpec } from '../shared/deciderSpec.js';
+import { deciderSpec } from '../../../test/support/deciderSpec.js';
 import { describe, expect, it } from 'vitest';
 import type { UserEvent, UserRegistered } from './events.js';
 import { canonicalTimeZone, isValidName } from './profile.js';

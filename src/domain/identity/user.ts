@@ -1,5 +1,6 @@
 import { assertNever, type Decider } from '../shared/decider.js';
 import { conflict, forbidden, invalid, notFound } from '../shared/errors.js';
+import type { Command, DecisionMeta } from '../shared/messages.js';
 import type { GlobalRole, UserEvent } from './events.js';
 import { canonicalTimeZone, isValidName, normalizeEmail, normalizeName } from './profile.js';
 
@@ -8,15 +9,7 @@ import { canonicalTimeZone, isValidName, normalizeEmail, normalizeName } from '.
  * Pure: passwords arrive already hashed, time and actor arrive in `meta`.
  */
 
-export interface UserCommandMeta {
-  /** ISO-8601 decision time. */
-  now: string;
-  /** The acting user, or 'system'. */
-  actorId: string;
-  actorIsAdmin?: boolean;
-}
-
-type Command<Type extends string, Data> = { type: Type; data: Data; meta: UserCommandMeta };
+export type UserCommandMeta = DecisionMeta;
 
 export type RegisterUser = Command<
   'RegisterUser',

@@ -1,5 +1,6 @@
 import { assertNever, type Decider } from '../shared/decider.js';
 import { conflict, invalid } from '../shared/errors.js';
+import type { Command, DecisionMeta } from '../shared/messages.js';
 import type { UserEmailEvent } from './events.js';
 import { normalizeEmail } from './profile.js';
 
@@ -10,12 +11,7 @@ import { normalizeEmail } from './profile.js';
  * claim and refused with `email-taken`.
  */
 
-export interface UserEmailCommandMeta {
-  now: string;
-  actorId: string;
-}
-
-type Command<Type extends string, Data> = { type: Type; data: Data; meta: UserEmailCommandMeta };
+export type UserEmailCommandMeta = DecisionMeta;
 
 export type ClaimEmail = Command<'ClaimEmail', { userId: string; email: string }>;
 /** Only the claimant's own claim can be released (abandoned registrations). */

@@ -1,3 +1,4 @@
+import type { Command, DecisionMeta } from '../shared/messages.js';
 import type { CollaboratorRole, DemandTier, EarlyBird, ReservationHolderRole, WaitlistMode } from './events.js';
 
 /**
@@ -5,15 +6,7 @@ import type { CollaboratorRole, DemandTier, EarlyBird, ReservationHolderRole, Wa
  * the acting user. The decider never reads a clock or generates ids; ids of new things
  * (reservationId, entryId, offerId) come from the caller, so `decide` is deterministic.
  */
-export interface CommandMeta {
-  /** ISO-8601 decision time. */
-  now: string;
-  actorId: string;
-  /** Platform admins may act as the organizer of any event. */
-  actorIsAdmin?: boolean;
-}
-
-type Command<Type extends string, Data> = { type: Type; data: Data; meta: CommandMeta };
+export type CommandMeta = DecisionMeta;
 
 export interface PricingInput {
   currency: string;

@@ -1,4 +1,4 @@
-import { deciderSpec } from '../shared/deciderSpec.js';
+import { deciderSpec } from '../../../test/support/deciderSpec.js';
 import { describe, expect, it } from 'vitest';
 import type { CommandMeta, TicketedEventCommand } from './commands.js';
 import { ticketedEventDecider } from './decider.js';

@@ -4,6 +4,7 @@
  * never recomputes anything. Times are ISO-8601 UTC strings; money is integer minor
  * units plus an ISO 4217 currency code.
  */
+import type { DomainEvent, EventRole } from '../shared/messages.js';
 
 export const TICKETED_EVENT_STREAM_CATEGORY = 'ticketedEvent';
 export const ticketedEventStreamName = (eventId: string) => `${TICKETED_EVENT_STREAM_CATEGORY}-${eventId}`;
@@ -54,9 +55,7 @@ export interface TicketedEventDetails {
 }
 
 export type ReservationHolderRole = 'holder' | 'organizer';
-export type CollaboratorRole = 'co-organizer' | 'viewer';
-
-type DomainEvent<Type extends string, Data> = { type: Type; data: Data };
+export type CollaboratorRole = Exclude<EventRole, 'organizer'>;
 
 /** Always scheduled as a draft; publishing at creation appends TicketedEventPublished right after. */
 export type TicketedEventScheduled = DomainEvent<

@@ -1,4 +1,5 @@
 import { assertNever } from '../shared/decider.js';
+import type { EventRole } from '../shared/messages.js';
 import type { CollaboratorRole, TicketedEventDetails, TicketedEventEvent } from './events.js';
 import { PersistentMap } from './persistentMap.js';
 
@@ -285,7 +286,7 @@ export const freeSeats = (state: TicketedEventState): number =>
 /** The number of entries waiting to be served (offered entries already hold seats). */
 export const waitlistLength = (state: TicketedEventState): number => state.waitingQueue.length;
 
-export type EventRole = 'organizer' | CollaboratorRole;
+export type { EventRole };
 
 export const roleOf = (state: TicketedEventState, userId: string): EventRole | undefined =>
   userId === state.organizerId && state.status !== 'unscheduled' ? 'organizer' : state.collaborators.get(userId);

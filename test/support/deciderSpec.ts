@@ -4,8 +4,8 @@
  *   given([...events]).when(command).then([...events]) | .thenThrows('sold-out') | .thenState()
  */
 import { expect } from 'vitest';
-import type { Decider } from './decider.js';
-import { DomainError, type DomainErrorKind } from './errors.js';
+import type { Decider } from '../../src/domain/shared/decider.js';
+import { DomainError, type DomainErrorKind } from '../../src/domain/shared/errors.js';
 
 export function deciderSpec<State, Command, Event>(decider: Decider<State, Command, Event>) {
   const fold = (events: Event[]): State => events.reduce(decider.evolve, decider.initialState());
