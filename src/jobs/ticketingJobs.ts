@@ -12,7 +12,17 @@ import { systemMeta, type TicketingCommands } from '../commands/ticketing/ticket
 import type { TicketedEventEvent } from '../domain/ticketing/index.js';
 import type { Projection } from '../projections/projection.js';
 import { overdueWork } from '../projections/ticketing/queries.js';
-import { jobId, type JobHandlers, type JobQueue } from './jobs.js';
+import { jobId, type ContextJobs, type JobQueue } from './jobs.js';
+
+declare module './jobs.js' {
+  interface JobTypes {
+    'promote-waitlist': { eventId: string };
+    'expire-hold': { eventId: string; reservationId: string };
+    'expire-offer': { eventId: string; offerId: string };
+    /** Re-enqueues overdue holds, offers and promotions found in the read model. */
+    sweep: Record<string, never>;
+  }
+}
 
 const PROMOTION_TRIGGERS = new Set<TicketedEventEvent['type']>([
   'ReservationCancelled',
@@ -60,69 +70,61 @@ export interface TicketingJobDeps {
   jobs: JobQueue;
   knex: Knex;
   logger?: Logger;
-  /** Extra housekeeping run by each sweep (changefeed and idempotency-key pruning). */
-  housekeeping?: () => Promise<void>;
   now?: () => Date;
 }
 
-export function ticketingJobHandlers(deps: TicketingJobDeps): JobHandlers {
+export function ticketingJobs(deps: TicketingJobDeps): ContextJobs {
   const now = deps.now ?? (() => new Date());
   return {
-    'promote-waitlist': async ({ eventId }) => {
-      await deps.ticketing.promoteWaitlist(eventId, systemMeta(now(), `job:promote:${eventId}`));
-    },
-    'expire-hold': async ({ eventId, reservationId }) => {
-      const at = now();
-      const result = await deps.ticketing.expireHold(eventId, reservationId, systemMeta(at, `job:expire-hold:${reservationId}`));
-      const reservation = result.state.reservations.get(reservationId);
-      // Ran early (timers are not exact): come back at the expiry.
-      if (reservation?.status === 'held' && reservation.holdExpiresAt && new Date(reservation.holdExpiresAt) > at) {
-        await deps.jobs.enqueue('expire-hold', { eventId, reservationId }, {
-          jobId: jobId('expire-hold', reservationId, 'again', String(at.getTime())),
-          runAt: new Date(reservation.holdExpiresAt),
+    periodic: ['sweep'],
+    handlers: {
+      'promote-waitlist': async ({ eventId }) => {
+        await deps.ticketing.promoteWaitlist(eventId, systemMeta(now(), `job:promote:${eventId}`));
+      },
+      'expire-hold': async ({ eventId, reservationId }) => {
+        const at = now();
+        const result = await deps.ticketing.expireHold(eventId, reservationId, systemMeta(at, `job:expire-hold:${reservationId}`));
+        const reservation = result.state.reservations.get(reservationId);
+        // Ran early (timers are not exact): come back at the expiry.
+        if (reservation?.status === 'held' && reservation.holdExpiresAt && new Date(reservation.holdExpiresAt) > at) {
+          await deps.jobs.enqueue('expire-hold', { eventId, reservationId }, {
+            jobId: jobId('expire-hold', reservationId, 'again', String(at.getTime())),
+            runAt: new Date(reservation.holdExpiresAt),
+          });
+        }
+      },
+      'expire-offer': async ({ eventId, offerId }) => {
+        const at = now();
+        const result = await deps.ticketing.expireOffer(eventId, offerId, systemMeta(at, `job:expire-offer:${offerId}`));
+        const offer = result.state.offers.get(offerId);
+        if (offer?.status === 'open' && new Date(offer.expiresAt) > at) {
+          await deps.jobs.enqueue('expire-offer', { eventId, offerId }, {
+            jobId: jobId('expire-offer', offerId, 'again', String(at.getTime())),
+            runAt: new Date(offer.expiresAt),
+          });
+        }
+      },
+      sweep: async () => {
+        const at = now();
+        const bucket = String(Math.floor(at.getTime() / 60_000));
+        const work = await overdueWork(deps.knex, at).catch((error: { code?: string }) => {
+          // The read model does not exist until a projector has started once (split roles).
+          if (error?.code === '42P01') return { holds: [], offers: [], promotable: [] };
+          throw error;
         });
-      }
-    },
-    'expire-offer': async ({ eventId, offerId }) => {
-      const at = now();
-      const result = await deps.ticketing.expireOffer(eventId, offerId, systemMeta(at, `job:expire-offer:${offerId}`));
-      const offer = result.state.offers.get(offerId);
-      if (offer?.status === 'open' && new Date(offer.expiresAt) > at) {
-        await deps.jobs.enqueue('expire-offer', { eventId, offerId }, {
-          jobId: jobId('expire-offer', offerId, 'again', String(at.getTime())),
-          runAt: new Date(offer.expiresAt),
-        });
-      }
-    },
-    sweep: async () => {
-      const at = now();
-      const bucket = String(Math.floor(at.getTime() / 60_000));
-      const work = await overdueWork(deps.knex, at).catch((error: { code?: string }) => {
-        // The read model does not exist until a projector has started once (split roles).
-        if (error?.code === '42P01') return { holds: [], offers: [], promotable: [] };
-        throw error;
-      });
-      for (const hold of work.holds) {
-        await deps.jobs.enqueue('expire-hold', { eventId: hold.event_id, reservationId: hold.id }, { jobId: jobId('expire-hold', hold.id, 'sweep', bucket) });
-      }
-      for (const offer of work.offers) {
-        await deps.jobs.enqueue('expire-offer', { eventId: offer.event_id, offerId: offer.offer_id }, { jobId: jobId('expire-offer', offer.offer_id, 'sweep', bucket) });
-      }
-      for (const event of work.promotable) {
-        await deps.jobs.enqueue('promote-waitlist', { eventId: event.id }, { jobId: jobId('promote', event.id, 'sweep', bucket) });
-      }
-      await deps.housekeeping?.();
-      const found = work.holds.length + work.offers.length + work.promotable.length;
-      if (found) deps.logger?.info({ holds: work.holds.length, offers: work.offers.length, promotable: work.promotable.length }, 'sweeper re-enqueued overdue work');
+        for (const hold of work.holds) {
+          await deps.jobs.enqueue('expire-hold', { eventId: hold.event_id, reservationId: hold.id }, { jobId: jobId('expire-hold', hold.id, 'sweep', bucket) });
+        }
+        for (const offer of work.offers) {
+          await deps.jobs.enqueue('expire-offer', { eventId: offer.event_id, offerId: offer.offer_id }, { jobId: jobId('expire-offer', offer.offer_id, 'sweep', bucket) });
+        }
+        for (const event of work.promotable) {
+          await deps.jobs.enqueue('promote-waitlist', { eventId: event.id }, { jobId: jobId('promote', event.id, 'sweep', bucket) });
+        }
+        const found = work.holds.length + work.offers.length + work.promotable.length;
+        if (found) deps.logger?.info({ holds: work.holds.length, offers: work.offers.length, promotable: work.promotable.length }, 'sweeper re-enqueued overdue work');
+      },
     },
   };
 }
 
-/** Enqueues a sweep every `everyMs`; the time-bucketed id keeps several workers from doubling it. */
-export function startSweeper(jobs: JobQueue, everyMs: number): () => void {
-  const tick = () => void jobs.enqueue('sweep', {}, { jobId: jobId('sweep', String(Math.floor(Date.now() / everyMs))) }).catch(() => undefined);
-  const timer = setInterval(tick, everyMs);
-  timer.unref();
-  tick();
-  return () => clearInterval(timer);
-}
