@@ -103,6 +103,14 @@ export async function startTessera(config: Config, logger: Logger = createLogger
     if (!config.redisUrl) logger.info('REDIS_URL is not set: jobs run in-process and rate limits are kept in memory');
     const jwtSecret = config.jwt.secret ?? (await readOrCreateSecret(path.join(path.resolve(config.dataDir), 'jwt-secret'), 48));
 
+    // One of each per process, shared by the routes and the housekeeping job; closed after
+    // the jobs and the server. Idempotency-Key claims are advisory locks on connections of their own.
+    const idempotencyClaims = new pg.Pool({ connectionString: databaseUrl, max: 20, connectionTimeoutMillis: 5000, application_name: 'tessera-idempotency' });
+    idempotencyClaims.on('error', (error) => logger.warn({ err: error }, 'idempotency claim connection error'));
+    cleanups.push(() => idempotencyClaims.end());
+    const idempotency = new IdempotencyStore(idempotencyClaims);
+    const refreshTokens = new RefreshTokenStore(knex, config.jwt.refreshTokenTtlDays);
+
     const jobs: JobQueue & JobRunner = config.redisUrl
       ? new BullmqJobs({ redisUrl: config.redisUrl, queueName: config.jobs.queueName, concurrency: config.jobs.concurrency, stalledIntervalMs: config.jobs.stalledIntervalMs, logger, clock })
       : new InProcessJobs({ logger, clock, concurrency: config.jobs.concurrency });
@@ -143,13 +151,6 @@ export async function startTessera(config: Config, logger: Logger = createLogger
       readinessChecks.push({ name: 'redis', check: async () => void (await redis.ping()) });
     }
 
-    // One of each per process, shared by the routes and the housekeeping job.
-    // Idempotency-Key claims are advisory locks on connections of their own (closed after the server).
-    const idempotencyClaims = new pg.Pool({ connectionString: databaseUrl, max: 20, connectionTimeoutMillis: 5000, application_name: 'tessera-idempotency' });
-    idempotencyClaims.on('error', (error) => logger.warn({ err: error }, 'idempotency claim connection error'));
-    cleanups.push(() => idempotencyClaims.end());
-    const idempotency = new IdempotencyStore(idempotencyClaims);
-    const refreshTokens = new RefreshTokenStore(knex, config.jwt.refreshTokenTtlDays);
     const progress = new ProjectionProgress(knex, () => projections.map((p) => p.name));
 
     if (config.roles.includes('worker')) {
