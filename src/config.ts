@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { DEFAULT_JOB_CONCURRENCY } from './jobs/jobs.js';
 
 const ROLES = ['api', 'projector', 'worker'] as const;
 export type ProcessRole = (typeof ROLES)[number];
@@ -68,6 +69,7 @@ const schema = z
     JOBS_QUEUE: z.string().regex(/^[\w-]{1,64}$/, 'must be letters, digits, _ or -').default('tessera'),
     SWEEPER_INTERVAL_MS: positiveInt(30_000),
     JOBS_STALLED_MS: positiveInt(30_000),
+    JOBS_CONCURRENCY: positiveInt(DEFAULT_JOB_CONCURRENCY),
     LIVE_HEARTBEAT_MS: positiveInt(30_000),
     LIVE_MAX_BUFFERED_BYTES: positiveInt(1024 * 1024),
     LIVE_MAX_SOCKETS_PER_USER: positiveInt(10),
@@ -109,7 +111,7 @@ export interface Config {
   /** keyPrefix: Redis key prefix, so deployments (and test runs) sharing one Redis keep separate counters. */
   rateLimits: { authPerMinute: number; userPerMinute: number; keyPrefix: string };
   http: { bodyLimit: string; requestTimeoutMs: number };
-  jobs: { queueName: string; sweeperIntervalMs: number; stalledIntervalMs: number };
+  jobs: { queueName: string; sweeperIntervalMs: number; stalledIntervalMs: number; concurrency: number };
   /** The live hub: ping interval, the send buffer past which a socket is dropped as a slow consumer, and the per-user/per-socket limits. */
   live: { heartbeatMs: number; maxBufferedBytes: number; maxSocketsPerUser: number; messagesPerSecond: number; messageBurst: number };
 }
@@ -165,7 +167,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     trustProxy: env.TRUST_PROXY,
     rateLimits: { authPerMinute: env.RATE_LIMIT_AUTH_PER_MIN, userPerMinute: env.RATE_LIMIT_USER_PER_MIN, keyPrefix: env.RATE_LIMIT_KEY_PREFIX },
     http: { bodyLimit: env.BODY_LIMIT, requestTimeoutMs: env.REQUEST_TIMEOUT_MS },
-    jobs: { queueName: env.JOBS_QUEUE, sweeperIntervalMs: env.SWEEPER_INTERVAL_MS, stalledIntervalMs: env.JOBS_STALLED_MS },
+    jobs: { queueName: env.JOBS_QUEUE, sweeperIntervalMs: env.SWEEPER_INTERVAL_MS, stalledIntervalMs: env.JOBS_STALLED_MS, concurrency: env.JOBS_CONCURRENCY },
     live: {
       heartbeatMs: env.LIVE_HEARTBEAT_MS,
       maxBufferedBytes: env.LIVE_MAX_BUFFERED_BYTES,

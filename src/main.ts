@@ -24,10 +24,12 @@ import { TicketingCommands } from './commands/ticketing/ticketingCommands.js';
 import { BullmqJobs } from './jobs/bullmqQueue.js';
 import { InProcessJobs } from './jobs/inProcessQueue.js';
 import type { JobQueue, JobRunner } from './jobs/jobs.js';
-import { startSweeper, ticketingJobHandlers, ticketingReactor } from './jobs/ticketingJobs.js';
-import { purgeExpiredIdempotencyKeys } from './api/idempotency.js';
+import { ticketingJobs, ticketingReactor } from './jobs/ticketingJobs.js';
+import { platformJobs, startSweeper } from './jobs/platform.js';
+import { combineJobs } from './jobs/jobs.js';
+import { IdempotencyStore } from './api/idempotency.js';
 import { RefreshTokenStore } from './api/auth/refreshTokens.js';
-import { pruneChangefeed } from './projections/changefeed.js';
+import { ProjectionProgress } from './api/consistency.js';
 import { allProjections } from './projections/index.js';
 import { buildRoutes, buildRouteDependencies } from './api/index.js';
 import { AccessTokens } from './api/auth/accessTokens.js';
@@ -100,9 +102,17 @@ export async function startTessera(config: Config, logger: Logger = createLogger
     if (!config.redisUrl) logger.info('REDIS_URL is not set: jobs run in-process and rate limits are kept in memory');
     const jwtSecret = config.jwt.secret ?? (await readOrCreateSecret(path.join(path.resolve(config.dataDir), 'jwt-secret'), 48));
 
+    // One of each per process, shared by the routes and the housekeeping job; closed after
+    // the jobs and the server. Idempotency-Key claims are advisory locks on connections of their own.
+    const idempotencyClaims = new pg.Pool({ connectionString: databaseUrl, max: 20, connectionTimeoutMillis: 5000, application_name: 'tessera-idempotency' });
+    idempotencyClaims.on('error', (error) => logger.warn({ err: error }, 'idempotency claim connection error'));
+    cleanups.push(() => idempotencyClaims.end());
+    const idempotency = new IdempotencyStore(idempotencyClaims);
+    const refreshTokens = new RefreshTokenStore(knex, config.jwt.refreshTokenTtlDays);
+
     const jobs: JobQueue & JobRunner = config.redisUrl
-      ? new BullmqJobs({ redisUrl: config.redisUrl, queueName: config.jobs.queueName, stalledIntervalMs: config.jobs.stalledIntervalMs, logger, clock })
-      : new InProcessJobs(logger, clock);
+      ? new BullmqJobs({ redisUrl: config.redisUrl, queueName: config.jobs.queueName, concurrency: config.jobs.concurrency, stalledIntervalMs: config.jobs.stalledIntervalMs, logger, clock })
+      : new InProcessJobs({ logger, clock, concurrency: config.jobs.concurrency });
     cleanups.push(() => jobs.close());
     const ticketing = new TicketingCommands(commands);
 
@@ -140,22 +150,12 @@ export async function startTessera(config: Config, logger: Logger = createLogger
       readinessChecks.push({ name: 'redis', check: async () => void (await redis.ping()) });
     }
 
+    const progress = new ProjectionProgress(knex, () => projections.map((p) => p.name));
+
     if (config.roles.includes('worker')) {
-      jobs.start(
-        ticketingJobHandlers({
-          ticketing,
-          jobs,
-          knex,
-          logger,
-          now: clock,
-          housekeeping: async () => {
-            await pruneChangefeed(knex);
-            await purgeExpiredIdempotencyKeys(knex);
-            await new RefreshTokenStore(knex, config.jwt.refreshTokenTtlDays).purgeExpired(clock());
-          },
-        }),
-      );
-      const stopSweeper = startSweeper(jobs, config.jobs.sweeperIntervalMs);
+      const contextJobs = combineJobs(ticketingJobs({ ticketing, jobs, knex, logger, now: clock }), platformJobs({ knex, idempotency, refreshTokens, now: clock }));
+      jobs.start(contextJobs.handlers);
+      const stopSweeper = startSweeper(jobs, config.jobs.sweeperIntervalMs, contextJobs.periodic, logger, clock);
       cleanups.push(async () => stopSweeper());
     }
 
@@ -164,7 +164,7 @@ export async function startTessera(config: Config, logger: Logger = createLogger
     let routes: RouteDefinition[] = [];
     if (config.roles.includes('api')) {
       const accessTokens = new AccessTokens(jwtSecret, config.jwt.accessTokenTtlSeconds);
-      const identity = createIdentity({ knex, store, commands, accessTokens, adminEmails: config.adminEmails, refreshTokenTtlDays: config.jwt.refreshTokenTtlDays, clock });
+      const identity = createIdentity({ knex, store, commands, accessTokens, refreshTokens, progress, adminEmails: config.adminEmails, clock });
       const resources = new ResourceAccess(roleLoaders({ ticketing }), readModelProbes({ knex, streamExists: async (id) => (await store.readStream(ticketedEventStreamName(id), { direction: 'backwards', maxCount: 1 })).length > 0 }));
       const parts = { knex, store, commands, projections, consumers, accessTokens, ticketing, jobs, clock, identity, resources };
       routes = buildRoutes(parts);
@@ -177,16 +177,12 @@ export async function startTessera(config: Config, logger: Logger = createLogger
         await redis.connect();
         rateLimitRedis = redis;
       }
-      // Idempotency-Key claims are advisory locks on connections of their own (closed after the server).
-      const idempotencyClaims = new pg.Pool({ connectionString: databaseUrl, max: 20, connectionTimeoutMillis: 5000, application_name: 'tessera-idempotency' });
-      idempotencyClaims.on('error', (error) => logger.warn({ err: error }, 'idempotency claim connection error'));
-      cleanups.push(() => idempotencyClaims.end());
       const app = createApp({
         config,
         logger,
         metrics,
         routes,
-        routeDependencies: buildRouteDependencies({ ...parts, idempotencyClaims }),
+        routeDependencies: buildRouteDependencies({ ...parts, idempotency, progress }),
         beforeRoutes: [
           createRateLimit({
             ...config.rateLimits,

@@ -13,7 +13,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
-import type { Knex } from 'knex';
 import { MAX_JSON_DEPTH } from '../json.js';
 import type pg from 'pg';
 import { HttpError, sendProblem, toProblem } from './problem.js';
@@ -83,6 +82,12 @@ export class IdempotencyStore {
       db.off('error', ignore);
       db.release(reusable ? undefined : true);
     }
+  }
+
+  /** Deletes stored answers well past their retention (the platform housekeeping job). */
+  async purgeExpired(): Promise<number> {
+    const result = await this.claims.query(`DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)`, [RETENTION_HOURS * 2]);
+    return result.rowCount ?? 0;
   }
 
   private async claimed(
@@ -159,9 +164,4 @@ function replay(row: KeyRow, res: Response): void {
   res.status(row.status_code!);
   if (row.response_body === null) res.end();
   else res.send(row.response_body);
-}
-
-/** Deletes stored answers well past their retention (run by the worker's housekeeping). */
-export async function purgeExpiredIdempotencyKeys(knex: Knex): Promise<number> {
-  return knex('idempotency_keys').where('created_at', '<', knex.raw(`now() - interval '${RETENTION_HOURS * 2} hours'`)).delete();
 }

@@ -1,6 +1,5 @@
 /** Assembles the route table and what the routes need, from the composition root's parts. */
 import type { Knex } from 'knex';
-import type pg from 'pg';
 import type { CommandRuntime } from '../commands/runtime.js';
 import type { EventStore } from '../eventstore/eventStore.js';
 import type { Projection } from '../projections/projection.js';
@@ -11,8 +10,8 @@ import { ticketingRoutes } from './ticketing/ticketingRoutes.js';
 import { AccessTokens } from './auth/accessTokens.js';
 import { apiKeyRefusal, type Identity } from './auth/index.js';
 import type { ResourceAccess } from './access.js';
-import { ProjectionProgress } from './consistency.js';
-import { IdempotencyStore } from './idempotency.js';
+import type { ProjectionProgress } from './consistency.js';
+import type { IdempotencyStore } from './idempotency.js';
 import type { RouteDefinition, RouteDependencies } from './routes.js';
 
 export interface ApiParts {
@@ -37,17 +36,19 @@ export function buildRoutes(parts: ApiParts): RouteDefinition[] {
 }
 
 export function buildRouteDependencies(
-  parts: Pick<ApiParts, 'knex' | 'projections' | 'identity' | 'clock'> & {
-    /** Connections that hold Idempotency-Key claims (advisory locks) while a keyed request runs. */
-    idempotencyClaims: pg.Pool;
+  parts: Pick<ApiParts, 'identity' | 'clock'> & {
+    /** Stored answers of Idempotency-Key requests (the process's one store). */
+    idempotency: IdempotencyStore;
+    /** The process's one read-your-writes poller. */
+    progress: ProjectionProgress;
   },
 ): RouteDependencies {
-  const progress = new ProjectionProgress(parts.knex, () => parts.projections.map((p) => p.name));
+  const { progress } = parts;
   return {
     // Access tokens and API keys (tsk_…); what a key may not do is decided per route.
     authenticate: (req) => parts.identity.credentials.authenticate(req),
     refuseApiKey: apiKeyRefusal,
-    idempotency: new IdempotencyStore(parts.idempotencyClaims),
+    idempotency: parts.idempotency,
     waitForPosition: (position, projections) => progress.waitFor(position, projections),
     now: parts.clock,
   };

@@ -1,13 +1,14 @@
 /** BullMQ-backed jobs (REDIS_URL set): one queue, one worker per worker-role process. */
-import { Queue, Worker, type Job as BullJob } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job as BullJob } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { RETRY, type FailedJob, type JobHandlers, type JobName, type JobQueue, type JobRunner } from './jobs.js';
+import { DEFAULT_JOB_CONCURRENCY, RETRY, handlerFor, isPermanentFailure, type FailedJob, type JobData, type JobHandlers, type JobName, type JobQueue, type JobRunner } from './jobs.js';
 
 export interface BullmqOptions {
   redisUrl: string;
   /** Queue name; tests use a unique one. */
   queueName?: string;
+  /** Jobs this process runs at once (JOBS_CONCURRENCY). */
   concurrency?: number;
   /** How soon a job whose worker died is handed to another worker (BullMQ stalled check). */
   stalledIntervalMs?: number;
@@ -30,7 +31,7 @@ export class BullmqJobs implements JobQueue, JobRunner {
     return this.options.queueName ?? 'tessera';
   }
 
-  async enqueue(name: JobName, data: unknown, opts: { jobId: string; runAt?: Date }): Promise<void> {
+  async enqueue<N extends JobName>(name: N, data: JobData<N>, opts: { jobId: string; runAt?: Date }): Promise<void> {
     const now = this.options.clock?.() ?? new Date();
     const delay = opts.runAt ? Math.max(0, opts.runAt.getTime() - now.getTime()) : 0;
     await this.queue.add(name, data, {
@@ -48,13 +49,19 @@ export class BullmqJobs implements JobQueue, JobRunner {
     this.worker = new Worker(
       this.queueName,
       async (job: BullJob) => {
-        const handler = handlers[job.name as JobName] as ((data: unknown) => Promise<void>) | undefined;
+        const handler = handlerFor(handlers, job.name);
         if (!handler) throw new Error(`no handler for job ${job.name}`);
-        await handler(job.data);
+        try {
+          await handler(job.data);
+        } catch (error) {
+          // A rule said no: the same answer on every attempt, so no retries.
+          if (isPermanentFailure(error)) throw new UnrecoverableError((error as Error).message);
+          throw error;
+        }
       },
       {
         connection: this.connection.duplicate({ maxRetriesPerRequest: null }),
-        concurrency: this.options.concurrency ?? 8,
+        concurrency: this.options.concurrency ?? DEFAULT_JOB_CONCURRENCY,
         ...(this.options.stalledIntervalMs ? { stalledInterval: this.options.stalledIntervalMs, lockDuration: this.options.stalledIntervalMs } : {}),
       },
     );

@@ -12,7 +12,17 @@ import { systemMeta, type TicketingCommands } from '../commands/ticketing/ticket
 import type { TicketedEventEvent } from '../domain/ticketing/index.js';
 import type { Projection } from '../projections/projection.js';
 import { overdueWork } from '../projections/ticketing/queries.js';
-import { jobId, type JobHandlers, type JobQueue } from './jobs.js';
+import { jobId, type ContextJobs, type JobHandlers, type JobQueue } from './jobs.js';
+
+declare module './jobs.js' {
+  interface JobTypes {
+    'promote-waitlist': { eventId: string };
+    'expire-hold': { eventId: string; reservationId: string };
+    'expire-offer': { eventId: string; offerId: string };
+    /** Re-enqueues overdue holds, offers and promotions found in the read model. */
+    sweep: Record<string, never>;
+  }
+}
 
 const PROMOTION_TRIGGERS = new Set<TicketedEventEvent['type']>([
   'ReservationCancelled',
@@ -60,12 +70,15 @@ export interface TicketingJobDeps {
   jobs: JobQueue;
   knex: Knex;
   logger?: Logger;
-  /** Extra housekeeping run by each sweep (changefeed and idempotency-key pruning). */
-  housekeeping?: () => Promise<void>;
   now?: () => Date;
 }
 
-export function ticketingJobHandlers(deps: TicketingJobDeps): JobHandlers {
+/** Ticketing's jobs for the worker; `sweep` runs on every sweeper tick. */
+export function ticketingJobs(deps: TicketingJobDeps): ContextJobs {
+  return { handlers: ticketingJobHandlers(deps), periodic: ['sweep'] };
+}
+
+function ticketingJobHandlers(deps: TicketingJobDeps): JobHandlers {
   const now = deps.now ?? (() => new Date());
   return {
     'promote-waitlist': async ({ eventId }) => {
@@ -111,18 +124,8 @@ export function ticketingJobHandlers(deps: TicketingJobDeps): JobHandlers {
       for (const event of work.promotable) {
         await deps.jobs.enqueue('promote-waitlist', { eventId: event.id }, { jobId: jobId('promote', event.id, 'sweep', bucket) });
       }
-      await deps.housekeeping?.();
       const found = work.holds.length + work.offers.length + work.promotable.length;
       if (found) deps.logger?.info({ holds: work.holds.length, offers: work.offers.length, promotable: work.promotable.length }, 'sweeper re-enqueued overdue work');
     },
   };
-}
-
-/** Enqueues a sweep every `everyMs`; the time-bucketed id keeps several workers from doubling it. */
-export function startSweeper(jobs: JobQueue, everyMs: number): () => void {
-  const tick = () => void jobs.enqueue('sweep', {}, { jobId: jobId('sweep', String(Math.floor(Date.now() / everyMs))) }).catch(() => undefined);
-  const timer = setInterval(tick, everyMs);
-  timer.unref();
-  tick();
-  return () => clearInterval(timer);
 }

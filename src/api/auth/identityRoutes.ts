@@ -32,7 +32,7 @@ import type { CommandRuntime } from '../../commands/runtime.js';
 import type { ActiveUser } from '../../domain/identity/index.js';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { findCredentialsByEmail, findUserById, USERS_PROJECTION, type UserRow } from '../../projections/users.js';
-import { ProjectionProgress } from '../consistency.js';
+import type { ProjectionProgress } from '../consistency.js';
 import { HttpError } from '../problem.js';
 import { access, route, type Principal, type RouteContext, type RouteDefinition } from '../routes.js';
 import { announceRevocation } from '../live/revocations.js';
@@ -49,8 +49,8 @@ export interface IdentityRouteDeps {
   passwords: ScryptPasswords;
   refreshTokens: RefreshTokenStore;
   adminEmails: readonly string[];
-  /** How long login and /v1/me wait for the users read model (default 5 s, then 503). */
-  readModelWaitMs?: number;
+  /** The process's read-your-writes poller: login and /v1/me wait on it for the users read model (5 s, then 503). */
+  progress: ProjectionProgress;
 }
 
 const invalidCredentials = () => new HttpError(401, 'invalid-credentials', 'The email address or password is not correct', { 'WWW-Authenticate': 'Bearer' });
@@ -77,7 +77,7 @@ const refreshInput = z.object({ refreshToken: z.string().max(200) });
 const logoutInput = z.object({ refreshToken: z.string().max(200), allSessions: z.boolean().optional() });
 
 export function identityRoutes(deps: IdentityRouteDeps): RouteDefinition[] {
-  const progress = new ProjectionProgress(deps.knex, () => [USERS_PROJECTION], { timeoutMs: deps.readModelWaitMs ?? 5000 });
+  const { progress } = deps;
   /** Waits until the users read model has applied the user's newest event (not the store's head). */
   const userCaughtUp = async (userId: string | undefined) => {
     const position = userId === undefined ? undefined : await ownPosition(deps.store, userId);

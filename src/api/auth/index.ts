@@ -8,7 +8,8 @@ import { apiKeyRoutes, ApiKeyStore } from './apiKeys.js';
 import { Credentials } from './credentials.js';
 import { identityRoutes } from './identityRoutes.js';
 import { DEFAULT_SCRYPT_COST, ScryptPasswords, type ScryptCost } from './passwords.js';
-import { RefreshTokenStore } from './refreshTokens.js';
+import type { RefreshTokenStore } from './refreshTokens.js';
+import type { ProjectionProgress } from '../consistency.js';
 
 export { AccessTokens } from './accessTokens.js';
 export { apiKeyRefusal, ApiKeyStore } from './apiKeys.js';
@@ -31,16 +32,17 @@ export function createIdentity(deps: {
   store: EventStore;
   commands: CommandRuntime;
   accessTokens: AccessTokens;
+  /** The process's one refresh-token store and read-your-writes poller (built by the composition root). */
+  refreshTokens: RefreshTokenStore;
+  progress: ProjectionProgress;
   adminEmails: readonly string[];
-  refreshTokenTtlDays: number;
   scryptCost?: ScryptCost;
   clock?: () => Date;
 }): Identity {
   const now = deps.clock ?? (() => new Date());
   const passwords = new ScryptPasswords(deps.scryptCost ?? DEFAULT_SCRYPT_COST);
-  const refreshTokens = new RefreshTokenStore(deps.knex, deps.refreshTokenTtlDays);
   const apiKeys = new ApiKeyStore(deps.knex);
   const credentials = new Credentials(deps.accessTokens, apiKeys, now);
-  const routes = [...identityRoutes({ ...deps, passwords, refreshTokens }), ...apiKeyRoutes({ apiKeys, now })];
-  return { passwords, refreshTokens, apiKeys, credentials, routes };
+  const routes = [...identityRoutes({ ...deps, passwords }), ...apiKeyRoutes({ apiKeys, now })];
+  return { passwords, refreshTokens: deps.refreshTokens, apiKeys, credentials, routes };
 }

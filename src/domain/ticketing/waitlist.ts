@@ -7,9 +7,14 @@ import { freeSeats, type TicketedEventState, type WaitlistEntry } from './state.
  * can be promoted, and no later entry is promoted while an earlier one fits.
  */
 export function planPromotions(state: TicketedEventState): WaitlistEntry[] {
-  const promoted: WaitlistEntry[] = [];
-  let free = freeSeats(state);
-  for (const entry of waitingEntries(state)) {
+  return fifoPromotions(freeSeats(state), waitingEntries(state));
+}
+
+/** The walk itself, over any waiting entries in join order (the read model runs it on its rows). */
+export function fifoPromotions<E extends { quantity: number }>(freeSeats: number, waitingInJoinOrder: Iterable<E>): E[] {
+  const promoted: E[] = [];
+  let free = freeSeats;
+  for (const entry of waitingInJoinOrder) {
     if (free <= 0) break;
     if (entry.quantity <= free) {
       promoted.push(entry);

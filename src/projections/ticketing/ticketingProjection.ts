@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import { v5 as uuidv5 } from 'uuid';
-import { quotePrice, ticketedEventEventTypes, type TicketedEventEvent } from '../../domain/ticketing/index.js';
+import { fifoPromotions, quotePrice, ticketedEventEventTypes, type TicketedEventEvent, type TicketedEventEventType } from '../../domain/ticketing/index.js';
 import type { RecordedEvent } from '../../eventstore/eventStore.js';
 import type { Projection, ProjectionContext } from '../projection.js';
 import { eventDto, reservationDto, waitlistEntryDto, type EventRow, type ReservationRow, type WaitlistRow } from './rows.js';
@@ -19,7 +19,7 @@ export const ticketingProjection = (): Projection => ({
   version: 1,
   eventTypes: ticketedEventEventTypes,
   setup,
-  apply: (event, ctx) => apply(event as RecordedEvent<TicketedEventEvent['type']>, ctx),
+  apply: (event, ctx) => apply(event as RecordedEvent<TicketedEventEventType>, ctx),
   afterBatch: flushTouchedEvents,
 });
 
@@ -163,186 +163,230 @@ function touch(ctx: Ctx, eventId: string, revision: bigint, position: bigint, at
   return touched;
 }
 
-async function apply(event: RecordedEvent<TicketedEventEvent['type']>, ctx: Ctx): Promise<void> {
-  const e = { type: event.type, data: event.data } as TicketedEventEvent;
-  const eventId = event.streamName.slice(event.streamName.indexOf('-') + 1);
-  const at = event.recordedAt;
-  const { trx, schema: s } = ctx;
-  const events = () => trx(`${s}.events`).where({ id: eventId });
-  const seats = touch(ctx, eventId, event.revision, event.position, at);
-  if (e.type !== 'SeatsReserved') await insertNewReservations(ctx);
-
-  switch (e.type) {
-    case 'TicketedEventScheduled': {
-      const d = e.data;
-      await trx(`${s}.events`)
-        .insert({
-          id: eventId,
-          title: d.title,
-          description: d.description,
-          venue: d.venue,
-          starts_at: d.startsAt,
-          ends_at: d.endsAt,
-          timezone: d.timezone,
-          status: 'draft',
-          capacity: d.capacity,
-          available: d.capacity,
-          pricing: JSON.stringify(d.pricing),
-          currency: d.pricing.currency,
-          max_per_reservation: d.maxPerReservation,
-          hold_minutes: d.holdMinutes,
-          waitlist: JSON.stringify(d.waitlist),
-          organizer_id: d.organizerId,
-          revision: event.revision.toString(),
-          created_at: at,
-          updated_at: at,
-        })
-        .onConflict('id')
-        .ignore();
-      break;
-    }
-    case 'TicketedEventPublished':
-      await events().update({ status: 'published' });
-      break;
-    case 'TicketedEventDetailsChanged': {
-      const d = e.data;
-      const changes: Record<string, unknown> = {};
-      if (d.title !== undefined) changes.title = d.title;
-      if (d.description !== undefined) changes.description = d.description;
-      if (d.venue !== undefined) changes.venue = d.venue;
-      if (d.startsAt !== undefined) changes.starts_at = d.startsAt;
-      if (d.endsAt !== undefined) changes.ends_at = d.endsAt;
-      if (d.timezone !== undefined) changes.timezone = d.timezone;
-      if (d.maxPerReservation !== undefined) changes.max_per_reservation = d.maxPerReservation;
-      if (d.holdMinutes !== undefined) changes.hold_minutes = d.holdMinutes;
-      if (d.pricing !== undefined) {
-        changes.pricing = JSON.stringify(d.pricing);
-        changes.currency = d.pricing.currency;
-      }
-      if (d.waitlist !== undefined) changes.waitlist = JSON.stringify(d.waitlist);
-      if (Object.keys(changes).length) await events().update(changes);
-      break;
-    }
-    case 'CapacityChanged':
-      await events().update({ capacity: e.data.to });
-      break;
-    case 'TicketedEventCancelled': {
-      const affected = await trx(`${s}.reservations`)
-        .where({ event_id: eventId })
-        .whereIn('status', ['held', 'confirmed'])
-        .update({ status: 'cancelled', updated_at: at, expires_at: null })
-        .returning<ReservationRow[]>('*');
-      const waiters = await trx(`${s}.waitlist`)
-        .where({ event_id: eventId })
-        .whereIn('status', ['waiting', 'offered'])
-        .update({ status: 'expired', updated_at: at })
-        .returning<WaitlistRow[]>('*');
-      await events().update({ status: 'cancelled', held: 0, confirmed: 0, offered: 0, cancel_reason: e.data.reason });
-      Object.assign(seats, { held: 0, confirmed: 0, offered: 0 }); // earlier changes in this batch are released too
-      for (const r of affected) ctx.publish(`user:${r.user_id}`, { type: 'reservation', reservation: reservationDto(r) });
-      for (const w of waiters) ctx.publish(`user:${w.user_id}`, { type: 'waitlist', entry: waitlistEntryDto(w, undefined) });
-      const users = new Set([...affected.map((r) => r.user_id), ...waiters.map((w) => w.user_id)]);
-      for (const userId of users) await notify(ctx, event.position, userId, 'event-cancelled', eventId, { reason: e.data.reason }, at);
-      break;
-    }
-    case 'SeatsReserved': {
-      const d = e.data;
-      const reservation: ReservationRow = {
-        id: d.reservationId,
-        event_id: eventId,
-        user_id: d.userId,
-        quantity: d.quantity,
-        status: d.status,
-        unit_price: d.unitPrice,
-        currency: d.currency,
-        expires_at: d.holdExpiresAt ? new Date(d.holdExpiresAt) : null,
-        waitlist_entry_id: d.waitlistEntryId ?? null,
-        created_at: new Date(d.reservedAt),
-        updated_at: at,
-      };
-      newReservations(ctx).push({ ...reservation });
-      seats[d.status === 'held' ? 'held' : 'confirmed'] += d.quantity;
-      if (d.offerId) seats.offered -= d.quantity;
-      if (d.waitlistEntryId) {
-        await trx(`${s}.waitlist`).where({ entry_id: d.waitlistEntryId }).update({ status: 'promoted', reservation_id: d.reservationId, updated_at: at });
-      }
-      ctx.publish(`user:${d.userId}`, { type: 'reservation', reservation: reservationDto(reservation) });
-      break;
-    }
-    case 'ReservationConfirmed': {
-      const r = await setReservationStatus(ctx, e.data.reservationId, 'confirmed', at);
-      seats.held -= r.quantity;
-      seats.confirmed += r.quantity;
-      break;
-    }
-    case 'HoldExpired': {
-      const r = await setReservationStatus(ctx, e.data.reservationId, 'expired', at);
-      seats.held -= r.quantity;
-      await notify(ctx, event.position, r.user_id, 'hold-expired', eventId, { reservationId: r.id }, at);
-      break;
-    }
-    case 'ReservationCancelled': {
-      const before = await trx(`${s}.reservations`).where({ id: e.data.reservationId }).first<ReservationRow>();
-      const r = await setReservationStatus(ctx, e.data.reservationId, 'cancelled', at);
-      if (before?.status === 'held' || before?.status === 'confirmed') seats[before.status] -= r.quantity;
-      if (e.data.byRole === 'organizer') await notify(ctx, event.position, r.user_id, 'reservation-cancelled', eventId, { reservationId: r.id, reason: e.data.reason }, at);
-      break;
-    }
-    case 'WaitlistJoined': {
-      const [entry] = await trx(`${s}.waitlist`)
-        .insert({
-          entry_id: e.data.entryId,
-          event_id: eventId,
-          user_id: e.data.userId,
-          quantity: e.data.quantity,
-          status: 'waiting',
-          seq: event.position.toString(),
-          joined_at: at,
-          updated_at: at,
-        })
-        .returning<WaitlistRow[]>('*');
-      await publishEntry(ctx, entry!);
-      break;
-    }
-    case 'WaitlistLeft': {
-      const before = await trx(`${s}.waitlist`).where({ entry_id: e.data.entryId }).first<WaitlistRow>();
-      if (before?.status === 'offered') seats.offered -= before.quantity;
-      const entry = await setEntry(ctx, e.data.entryId, { status: 'left' }, at);
-      await publishEntry(ctx, entry);
-      break;
-    }
-    case 'WaitlistOfferMade': {
-      const entry = await setEntry(ctx, e.data.entryId, { status: 'offered', offer_id: e.data.offerId, offer_expires_at: e.data.expiresAt }, at);
-      seats.offered += e.data.quantity;
-      await publishEntry(ctx, entry);
-      await notify(ctx, event.position, entry.user_id, 'waitlist-offer', eventId, { offerId: e.data.offerId, quantity: e.data.quantity, expiresAt: e.data.expiresAt }, at);
-      break;
-    }
-    case 'WaitlistOfferExpired': {
-      const entry = await setEntry(ctx, e.data.entryId, { status: 'expired' }, at);
-      seats.offered -= entry.quantity;
-      await publishEntry(ctx, entry);
-      await notify(ctx, event.position, entry.user_id, 'waitlist-offer-expired', eventId, { offerId: e.data.offerId }, at);
-      break;
-    }
-    case 'WaitlistPromoted': {
-      const entry = await setEntry(ctx, e.data.entryId, { status: 'promoted', reservation_id: e.data.reservationId }, at);
-      await publishEntry(ctx, entry);
-      await notify(ctx, event.position, entry.user_id, 'waitlist-promoted', eventId, { reservationId: e.data.reservationId, via: e.data.via }, at);
-      break;
-    }
-    case 'CollaboratorAdded':
-      await trx(`${s}.collaborators`)
-        .insert({ event_id: eventId, user_id: e.data.userId, role: e.data.role })
-        .onConflict(['event_id', 'user_id'])
-        .merge();
-      break;
-    case 'CollaboratorRemoved':
-      await trx(`${s}.collaborators`).where({ event_id: eventId, user_id: e.data.userId }).delete();
-      break;
-  }
-
+/** What every handler gets: the event's coordinates, its batch counters and the transaction. */
+interface Applying {
+  ctx: Ctx;
+  eventId: string;
+  position: bigint;
+  revision: bigint;
+  at: Date;
+  /** This event row's seat counters for the batch (written by afterBatch). */
+  seats: Touched;
 }
+
+type DataOf<T extends TicketedEventEventType> = Extract<TicketedEventEvent, { type: T }>['data'];
+type Handler<T extends TicketedEventEventType> = (data: DataOf<T>, on: Applying) => Promise<void>;
+
+async function apply(event: RecordedEvent<TicketedEventEventType>, ctx: Ctx): Promise<void> {
+  const eventId = event.streamName.slice(event.streamName.indexOf('-') + 1);
+  const seats = touch(ctx, eventId, event.revision, event.position, event.recordedAt);
+  if (event.type !== 'SeatsReserved') await insertNewReservations(ctx);
+  const handle = handlers[event.type] as Handler<TicketedEventEventType>;
+  await handle(event.data as DataOf<TicketedEventEventType>, { ctx, eventId, position: event.position, revision: event.revision, at: event.recordedAt, seats });
+}
+
+const eventRows = ({ ctx, eventId }: Applying) => ctx.trx(`${ctx.schema}.events`).where({ id: eventId });
+
+const scheduled: Handler<'TicketedEventScheduled'> = async (d, on) => {
+  await on.ctx
+    .trx(`${on.ctx.schema}.events`)
+    .insert({
+      id: on.eventId,
+      title: d.title,
+      description: d.description,
+      venue: d.venue,
+      starts_at: d.startsAt,
+      ends_at: d.endsAt,
+      timezone: d.timezone,
+      status: 'draft',
+      capacity: d.capacity,
+      available: d.capacity,
+      pricing: JSON.stringify(d.pricing),
+      currency: d.pricing.currency,
+      max_per_reservation: d.maxPerReservation,
+      hold_minutes: d.holdMinutes,
+      waitlist: JSON.stringify(d.waitlist),
+      organizer_id: d.organizerId,
+      revision: on.revision.toString(),
+      created_at: on.at,
+      updated_at: on.at,
+    })
+    .onConflict('id')
+    .ignore();
+};
+
+const published: Handler<'TicketedEventPublished'> = async (_, on) => {
+  await eventRows(on).update({ status: 'published' });
+};
+
+const DETAIL_COLUMNS = {
+  title: 'title',
+  description: 'description',
+  venue: 'venue',
+  startsAt: 'starts_at',
+  endsAt: 'ends_at',
+  timezone: 'timezone',
+  maxPerReservation: 'max_per_reservation',
+  holdMinutes: 'hold_minutes',
+} as const;
+
+const detailsChanged: Handler<'TicketedEventDetailsChanged'> = async (d, on) => {
+  const changes: Record<string, unknown> = {};
+  for (const [field, column] of Object.entries(DETAIL_COLUMNS)) {
+    const value = d[field as keyof typeof DETAIL_COLUMNS];
+    if (value !== undefined) changes[column] = value;
+  }
+  if (d.pricing !== undefined) {
+    changes.pricing = JSON.stringify(d.pricing);
+    changes.currency = d.pricing.currency;
+  }
+  if (d.waitlist !== undefined) changes.waitlist = JSON.stringify(d.waitlist);
+  if (Object.keys(changes).length) await eventRows(on).update(changes);
+};
+
+const capacityChanged: Handler<'CapacityChanged'> = async (d, on) => {
+  await eventRows(on).update({ capacity: d.to });
+};
+
+const eventCancelled: Handler<'TicketedEventCancelled'> = async (d, on) => {
+  const { ctx, eventId, at } = on;
+  const affected = await ctx
+    .trx(`${ctx.schema}.reservations`)
+    .where({ event_id: eventId })
+    .whereIn('status', ['held', 'confirmed'])
+    .update({ status: 'cancelled', updated_at: at, expires_at: null })
+    .returning<ReservationRow[]>('*');
+  const waiters = await ctx
+    .trx(`${ctx.schema}.waitlist`)
+    .where({ event_id: eventId })
+    .whereIn('status', ['waiting', 'offered'])
+    .update({ status: 'expired', updated_at: at })
+    .returning<WaitlistRow[]>('*');
+  await eventRows(on).update({ status: 'cancelled', held: 0, confirmed: 0, offered: 0, cancel_reason: d.reason });
+  Object.assign(on.seats, { held: 0, confirmed: 0, offered: 0 }); // earlier changes in this batch are released too
+  for (const r of affected) ctx.publish(`user:${r.user_id}`, { type: 'reservation', reservation: reservationDto(r) });
+  for (const w of waiters) ctx.publish(`user:${w.user_id}`, { type: 'waitlist', entry: waitlistEntryDto(w, undefined) });
+  const users = new Set([...affected.map((r) => r.user_id), ...waiters.map((w) => w.user_id)]);
+  for (const userId of users) await notify(on, userId, 'event-cancelled', { reason: d.reason });
+};
+
+const seatsReserved: Handler<'SeatsReserved'> = async (d, on) => {
+  const { ctx, seats, at } = on;
+  const reservation: ReservationRow = {
+    id: d.reservationId,
+    event_id: on.eventId,
+    user_id: d.userId,
+    quantity: d.quantity,
+    status: d.status,
+    unit_price: d.unitPrice,
+    currency: d.currency,
+    expires_at: d.holdExpiresAt ? new Date(d.holdExpiresAt) : null,
+    waitlist_entry_id: d.waitlistEntryId ?? null,
+    created_at: new Date(d.reservedAt),
+    updated_at: at,
+  };
+  newReservations(ctx).push({ ...reservation });
+  seats[d.status === 'held' ? 'held' : 'confirmed'] += d.quantity;
+  if (d.offerId) seats.offered -= d.quantity;
+  if (d.waitlistEntryId) {
+    await ctx.trx(`${ctx.schema}.waitlist`).where({ entry_id: d.waitlistEntryId }).update({ status: 'promoted', reservation_id: d.reservationId, updated_at: at });
+  }
+  ctx.publish(`user:${d.userId}`, { type: 'reservation', reservation: reservationDto(reservation) });
+};
+
+const reservationConfirmed: Handler<'ReservationConfirmed'> = async (d, on) => {
+  const r = await setReservationStatus(on.ctx, d.reservationId, 'confirmed', on.at);
+  on.seats.held -= r.quantity;
+  on.seats.confirmed += r.quantity;
+};
+
+const holdExpired: Handler<'HoldExpired'> = async (d, on) => {
+  const r = await setReservationStatus(on.ctx, d.reservationId, 'expired', on.at);
+  on.seats.held -= r.quantity;
+  await notify(on, r.user_id, 'hold-expired', { reservationId: r.id });
+};
+
+const reservationCancelled: Handler<'ReservationCancelled'> = async (d, on) => {
+  const before = await on.ctx.trx(`${on.ctx.schema}.reservations`).where({ id: d.reservationId }).first<ReservationRow>();
+  const r = await setReservationStatus(on.ctx, d.reservationId, 'cancelled', on.at);
+  if (before?.status === 'held' || before?.status === 'confirmed') on.seats[before.status] -= r.quantity;
+  if (d.byRole === 'organizer') await notify(on, r.user_id, 'reservation-cancelled', { reservationId: r.id, reason: d.reason });
+};
+
+const waitlistJoined: Handler<'WaitlistJoined'> = async (d, on) => {
+  const [entry] = await on.ctx
+    .trx(`${on.ctx.schema}.waitlist`)
+    .insert({
+      entry_id: d.entryId,
+      event_id: on.eventId,
+      user_id: d.userId,
+      quantity: d.quantity,
+      status: 'waiting',
+      seq: on.position.toString(),
+      joined_at: on.at,
+      updated_at: on.at,
+    })
+    .returning<WaitlistRow[]>('*');
+  await publishEntry(on.ctx, entry!);
+};
+
+const waitlistLeft: Handler<'WaitlistLeft'> = async (d, on) => {
+  const before = await on.ctx.trx(`${on.ctx.schema}.waitlist`).where({ entry_id: d.entryId }).first<WaitlistRow>();
+  if (before?.status === 'offered') on.seats.offered -= before.quantity;
+  await publishEntry(on.ctx, await setEntry(on.ctx, d.entryId, { status: 'left' }, on.at));
+};
+
+const offerMade: Handler<'WaitlistOfferMade'> = async (d, on) => {
+  const entry = await setEntry(on.ctx, d.entryId, { status: 'offered', offer_id: d.offerId, offer_expires_at: d.expiresAt }, on.at);
+  on.seats.offered += d.quantity;
+  await publishEntry(on.ctx, entry);
+  await notify(on, entry.user_id, 'waitlist-offer', { offerId: d.offerId, quantity: d.quantity, expiresAt: d.expiresAt });
+};
+
+const offerExpired: Handler<'WaitlistOfferExpired'> = async (d, on) => {
+  const entry = await setEntry(on.ctx, d.entryId, { status: 'expired' }, on.at);
+  on.seats.offered -= entry.quantity;
+  await publishEntry(on.ctx, entry);
+  await notify(on, entry.user_id, 'waitlist-offer-expired', { offerId: d.offerId });
+};
+
+const waitlistPromoted: Handler<'WaitlistPromoted'> = async (d, on) => {
+  const entry = await setEntry(on.ctx, d.entryId, { status: 'promoted', reservation_id: d.reservationId }, on.at);
+  await publishEntry(on.ctx, entry);
+  await notify(on, entry.user_id, 'waitlist-promoted', { reservationId: d.reservationId, via: d.via });
+};
+
+const collaboratorAdded: Handler<'CollaboratorAdded'> = async (d, on) => {
+  await on.ctx
+    .trx(`${on.ctx.schema}.collaborators`)
+    .insert({ event_id: on.eventId, user_id: d.userId, role: d.role })
+    .onConflict(['event_id', 'user_id'])
+    .merge();
+};
+
+const collaboratorRemoved: Handler<'CollaboratorRemoved'> = async (d, on) => {
+  await on.ctx.trx(`${on.ctx.schema}.collaborators`).where({ event_id: on.eventId, user_id: d.userId }).delete();
+};
+
+// Keyed by the event type union: a new event type does not compile until it has a handler.
+const handlers: { [T in TicketedEventEventType]: Handler<T> } = {
+  TicketedEventScheduled: scheduled,
+  TicketedEventPublished: published,
+  TicketedEventDetailsChanged: detailsChanged,
+  CapacityChanged: capacityChanged,
+  TicketedEventCancelled: eventCancelled,
+  SeatsReserved: seatsReserved,
+  ReservationConfirmed: reservationConfirmed,
+  HoldExpired: holdExpired,
+  ReservationCancelled: reservationCancelled,
+  WaitlistJoined: waitlistJoined,
+  WaitlistLeft: waitlistLeft,
+  WaitlistOfferMade: offerMade,
+  WaitlistOfferExpired: offerExpired,
+  WaitlistPromoted: waitlistPromoted,
+  CollaboratorAdded: collaboratorAdded,
+  CollaboratorRemoved: collaboratorRemoved,
+};
 
 async function setReservationStatus(ctx: Ctx, id: string, status: string, at: Date): Promise<ReservationRow> {
   const [row] = await ctx
@@ -375,8 +419,10 @@ async function publishEntry(ctx: Ctx, entry: WaitlistRow): Promise<void> {
   ctx.publish(`user:${entry.user_id}`, { type: 'waitlist', entry: waitlistEntryDto(entry, place) });
 }
 
-async function notify(ctx: Ctx, position: bigint, userId: string, kind: string, eventId: string, data: unknown, at: Date): Promise<void> {
-  const id = uuidv5(`${position}:${userId}:${kind}`, NOTIFICATION_NAMESPACE);
+/** Notification ids derive from (event position, user, kind), so a rebuild reproduces them. */
+async function notify(on: Applying, userId: string, kind: string, data: unknown): Promise<void> {
+  const { ctx, eventId, at } = on;
+  const id = uuidv5(`${on.position}:${userId}:${kind}`, NOTIFICATION_NAMESPACE);
   await ctx
     .trx(`${ctx.schema}.notifications`)
     .insert({ id, user_id: userId, kind, event_id: eventId, data: JSON.stringify(data), created_at: at })
@@ -387,8 +433,9 @@ async function notify(ctx: Ctx, position: bigint, userId: string, kind: string, 
 
 /**
  * Writes each touched event row once: counters, revision, waiting-list length and
- * `available` — free seats minus those the FIFO walk would give to waiting entries
- * (they are not for sale, as in the decider) — then publishes its state.
+ * `available` — free seats minus those the domain's FIFO walk (fifoPromotions, as
+ * planPromotions) would give to waiting entries: they are not for sale, as in the
+ * decider — then publishes its state.
  */
 async function flushTouchedEvents(ctx: Ctx): Promise<void> {
   const { trx, schema: s } = ctx;
@@ -413,12 +460,8 @@ async function flushTouchedEvents(ctx: Ctx): Promise<void> {
     let event: EventRow = row;
     if (row.waitlist_length > 0 && row.available > 0) {
       const waiting = await trx(`${s}.waitlist`).where({ event_id: eventId, status: 'waiting' }).orderBy('seq').select<Array<{ quantity: number }>>('quantity');
-      let free = row.available;
-      for (const entry of waiting) {
-        if (free <= 0) break;
-        if (entry.quantity <= free) free -= entry.quantity;
-      }
-      const [updated] = await trx(`${s}.events`).where({ id: eventId }).update({ available: free }).returning<EventRow[]>('*');
+      const claimed = fifoPromotions(row.available, waiting).reduce((sum, entry) => sum + entry.quantity, 0);
+      const [updated] = await trx(`${s}.events`).where({ id: eventId }).update({ available: row.available - claimed }).returning<EventRow[]>('*');
       if (updated) event = updated;
     }
     const price = quotePrice(event.pricing, event.held + event.confirmed, event.capacity, touched.at.toISOString());

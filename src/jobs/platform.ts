@@ -1,0 +1,52 @@
+/**
+ * Platform housekeeping (DESIGN §7), no context's business: pruning the changefeed
+ * and purging expired idempotency keys and refresh tokens. One periodic job, enqueued
+ * by the sweeper like the contexts' sweeps.
+ */
+import type { Knex } from 'knex';
+import type { IdempotencyStore } from '../api/idempotency.js';
+import type { RefreshTokenStore } from '../api/auth/refreshTokens.js';
+import { pruneChangefeed } from '../projections/changefeed.js';
+import { jobId, type ContextJobs, type JobQueue, type PeriodicJobName } from './jobs.js';
+import type { Logger } from 'pino';
+
+declare module './jobs.js' {
+  interface JobTypes {
+    housekeeping: Record<string, never>;
+  }
+}
+
+export function platformJobs(deps: { knex: Knex; idempotency: IdempotencyStore; refreshTokens: RefreshTokenStore; now: () => Date }): ContextJobs {
+  return {
+    periodic: ['housekeeping'],
+    handlers: {
+      housekeeping: async () => {
+        await pruneChangefeed(deps.knex);
+        await deps.idempotency.purgeExpired();
+        await deps.refreshTokens.purgeExpired(deps.now());
+      },
+    },
+  };
+}
+
+/**
+ * Enqueues every periodic job each `everyMs`; the time-bucketed id keeps several
+ * workers from doubling it. A failed enqueue (Redis away) is logged once until it works again.
+ */
+export function startSweeper(jobs: JobQueue, everyMs: number, periodic: PeriodicJobName[], logger?: Logger, clock: () => Date = () => new Date()): () => void {
+  let warned = false;
+  const tick = () => {
+    const bucket = String(Math.floor(clock().getTime() / everyMs));
+    Promise.all(periodic.map((name) => jobs.enqueue(name, {}, { jobId: jobId(name, bucket) }))).then(
+      () => (warned = false),
+      (error: unknown) => {
+        if (!warned) logger?.warn({ err: error }, 'could not enqueue the periodic jobs (sweep, housekeeping); retrying every tick');
+        warned = true;
+      },
+    );
+  };
+  const timer = setInterval(tick, everyMs);
+  timer.unref();
+  tick();
+  return () => clearInterval(timer);
+}

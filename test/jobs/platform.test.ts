@@ -1,0 +1,42 @@
+/**
+ * Platform housekeeping (src/jobs/platform.ts) runs in a worker on the sweeper's beat:
+ * expired idempotency keys and refresh tokens are purged, live ones kept.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { eventually } from '../support/processes.js';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ env: { SWEEPER_INTERVAL_MS: '200' } });
+});
+afterAll(async () => {
+  await app?.stop();
+});
+
+describe('the housekeeping job', () => {
+  it('purges expired idempotency keys and refresh tokens and keeps the live ones', async () => {
+    const { knex } = app.tessera;
+    const key = (name: string, age: string) => ({ scope: 'test', key: name, request_hash: 'h', status_code: 200, created_at: knex.raw(`now() - interval '${age}'`) });
+    await knex('idempotency_keys').insert([key('old', '3 days'), key('fresh', '1 hour')]);
+    const token = (id: string, expiredDaysAgo: number) => ({
+      id,
+      family_id: randomUUID(),
+      user_id: randomUUID(),
+      token_hash: randomUUID(),
+      issued_at: new Date(Date.now() - (expiredDaysAgo + 30) * 86_400_000),
+      expires_at: new Date(Date.now() - expiredDaysAgo * 86_400_000),
+    });
+    const [oldToken, liveToken] = [randomUUID(), randomUUID()];
+    await knex('refresh_tokens').insert([token(oldToken, 30), token(liveToken, -1)]);
+
+    await eventually('the expired rows are purged', async () => {
+      const keys = await knex('idempotency_keys').where({ scope: 'test' }).pluck('key');
+      const tokens = await knex('refresh_tokens').whereIn('id', [oldToken, liveToken]).pluck('id');
+      return keys.length === 1 && tokens.length === 1;
+    });
+    expect(await knex('idempotency_keys').where({ scope: 'test' }).pluck('key')).toEqual(['fresh']);
+    expect(await knex('refresh_tokens').whereIn('id', [oldToken, liveToken]).pluck('id')).toEqual([liveToken]);
+  });
+});
