@@ -15,7 +15,7 @@ import {
   type TicketedEventState,
   type WaitlistEntry,
 } from '../../domain/ticketing/index.js';
-import { cancelInput, changeEventInput, collaboratorInput, createEventInput, quantityInput } from '../../commands/ticketing/inputs.js';
+import { cancelInput, changeEventInput, collaboratorInput, createEventInput, quantityInput } from '../../commands/ticketing/index.js';
 import type { RequestMeta, TicketingCommands } from '../../commands/ticketing/ticketingCommands.js';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { readAtCheckpoint } from '../../projections/runtime.js';

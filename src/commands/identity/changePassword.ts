@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { userDecider } from '../../domain/identity/index.js';
 import { forbidden, invalid, notFound } from '../../domain/shared/errors.js';
 import type { CommandRuntime } from '../runtime.js';
-import { activeResult, type IdentityCommandMetadata, type UserCommandResult } from './result.js';
+import { activeResult, userDecisionMeta, type IdentityCommandMetadata, type UserCommandResult } from './result.js';
 import type { PasswordHasher } from './ports.js';
 import { newPasswordSchema, passwordSchema } from './schemas.js';
 import { userStream } from './streams.js';
@@ -35,7 +35,7 @@ export async function changePassword(
     {
       type: 'ChangePassword',
       data: { passwordHash, verifiedAgainst: state.passwordHash },
-      meta: { now: meta.now.toISOString(), actorId: meta.actorId, actorIsAdmin: meta.actorIsAdmin ?? false },
+      meta: userDecisionMeta(meta),
     },
     meta,
   );

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { userDecider } from '../../domain/identity/index.js';
 import type { CommandRuntime } from '../runtime.js';
-import { activeResult, type IdentityCommandMetadata, type UserCommandResult } from './result.js';
+import { activeResult, userDecisionMeta, type IdentityCommandMetadata, type UserCommandResult } from './result.js';
 import { nameSchema, timeZoneSchema } from './schemas.js';
 import { userStream } from './streams.js';
 
@@ -23,7 +23,7 @@ export async function changeProfile(
     {
       type: 'ChangeProfile',
       data: { ...(input.name !== undefined ? { name: input.name } : {}), ...(input.timezone !== undefined ? { timezone: input.timezone } : {}) },
-      meta: { now: meta.now.toISOString(), actorId: meta.actorId, actorIsAdmin: meta.actorIsAdmin ?? false },
+      meta: userDecisionMeta(meta),
     },
     meta,
   );

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { GLOBAL_ROLES, userDecider, type GlobalRole } from '../../domain/identity/index.js';
 import type { CommandRuntime } from '../runtime.js';
-import { activeResult, type IdentityCommandMetadata, type UserCommandResult } from './result.js';
+import { activeResult, userDecisionMeta, type IdentityCommandMetadata, type UserCommandResult } from './result.js';
 import { userStream } from './streams.js';
 
 export const changeRoleInput = z.object({
@@ -18,7 +18,7 @@ export async function changeRole(
   input: ChangeRoleInput,
   meta: IdentityCommandMetadata,
 ): Promise<UserCommandResult> {
-  const domainMeta = { now: meta.now.toISOString(), actorId: meta.actorId, actorIsAdmin: meta.actorIsAdmin ?? false };
+  const domainMeta = userDecisionMeta(meta);
   const result = await deps.commands.execute(
     userDecider,
     userStream(userId),

@@ -1,10 +1,14 @@
 import type { ActiveUser, UserState } from '../../domain/identity/index.js';
+import { decisionMeta } from '../meta.js';
 import type { CommandMetadata } from '../runtime.js';
 
 export interface IdentityCommandMetadata extends CommandMetadata {
   /** The actor holds the global admin role (the deciders check it again). */
   actorIsAdmin?: boolean;
 }
+
+/** The meta of a user command decided for this request. */
+export const userDecisionMeta = (meta: IdentityCommandMetadata) => decisionMeta({ userId: meta.actorId, isAdmin: meta.actorIsAdmin ?? false }, meta.now);
 
 export interface UserCommandResult {
   user: ActiveUser;
