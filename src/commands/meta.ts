@@ -33,6 +33,9 @@ export const decisionMeta = (actor: Actor, now: Date): { now: string; actorId: s
   actorIsAdmin: actor.isAdmin,
 });
 
+/** A domain command before its decision meta is added: type and data, checked against each other. */
+export type WithoutMeta<Command> = Command extends unknown ? Omit<Command, 'meta'> : never;
+
 /** What the command runtime records with the events and needs for retries and If-Match. */
 export function runtimeMeta(meta: RequestMeta): CommandMetadata {
   return {

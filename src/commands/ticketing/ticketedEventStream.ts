@@ -13,7 +13,7 @@ import {
   type TicketedEventEvent,
   type TicketedEventState,
 } from '../../domain/ticketing/index.js';
-import { decisionMeta, runtimeMeta, type RequestMeta } from '../meta.js';
+import { decisionMeta, runtimeMeta, type RequestMeta, type WithoutMeta } from '../meta.js';
 import type { CommandResult, CommandRuntime } from '../runtime.js';
 
 export interface TicketingDeps {
@@ -22,9 +22,8 @@ export interface TicketingDeps {
 
 export type TicketingResult = CommandResult<TicketedEventState, TicketedEventEvent>;
 
-/** A ticketed-event command before its meta is added: type and data, checked against each other. */
+/** A ticketed-event command before its meta is added. */
 export type TicketedEventRequest = WithoutMeta<TicketedEventCommand>;
-type WithoutMeta<C> = C extends unknown ? Omit<C, 'meta'> : never;
 
 export function runOnEvent(deps: TicketingDeps, eventId: string, request: TicketedEventRequest, meta: RequestMeta): Promise<TicketingResult> {
   const command: TicketedEventCommand = { ...request, meta: decisionMeta(meta.actor, meta.now) };
