@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { userDecider } from '../../domain/identity/index.js';
 import { forbidden, invalid, notFound } from '../../domain/shared/errors.js';
 import type { CommandRuntime } from '../runtime.js';
-import { activeResult, type IdentityCommandMetadata, type UserCommandResult } from './result.js';
+import { runOnUser, type IdentityCommandMetadata, type UserCommandResult } from './result.js';
 import type { PasswordHasher } from './ports.js';
 import { newPasswordSchema, passwordSchema } from './schemas.js';
 import { userStream } from './streams.js';
@@ -29,15 +29,5 @@ export async function changePassword(
   }
   if (input.newPassword === input.currentPassword) throw invalid('password-unchanged', 'The new password must differ from the current one.');
   const passwordHash = await deps.passwords.hash(input.newPassword);
-  const result = await deps.commands.execute(
-    userDecider,
-    stream,
-    {
-      type: 'ChangePassword',
-      data: { passwordHash, verifiedAgainst: state.passwordHash },
-      meta: { now: meta.now.toISOString(), actorId: meta.actorId, actorIsAdmin: meta.actorIsAdmin ?? false },
-    },
-    meta,
-  );
-  return activeResult(result);
+  return runOnUser(deps.commands, userId, { type: 'ChangePassword', data: { passwordHash, verifiedAgainst: state.passwordHash } }, meta);
 }

@@ -1,10 +1,8 @@
 /** ChangeProfile: name and/or time zone of `user-<id>`; only the changed fields are recorded. */
 import { z } from 'zod';
-import { userDecider } from '../../domain/identity/index.js';
 import type { CommandRuntime } from '../runtime.js';
-import { activeResult, type IdentityCommandMetadata, type UserCommandResult } from './result.js';
+import { runOnUser, type IdentityCommandMetadata, type UserCommandResult } from './result.js';
 import { nameSchema, timeZoneSchema } from './schemas.js';
-import { userStream } from './streams.js';
 
 export const changeProfileInput = z
   .object({ name: nameSchema.optional(), timezone: timeZoneSchema.optional() })
@@ -17,15 +15,6 @@ export async function changeProfile(
   input: ChangeProfileInput,
   meta: IdentityCommandMetadata,
 ): Promise<UserCommandResult> {
-  const result = await deps.commands.execute(
-    userDecider,
-    userStream(userId),
-    {
-      type: 'ChangeProfile',
-      data: { ...(input.name !== undefined ? { name: input.name } : {}), ...(input.timezone !== undefined ? { timezone: input.timezone } : {}) },
-      meta: { now: meta.now.toISOString(), actorId: meta.actorId, actorIsAdmin: meta.actorIsAdmin ?? false },
-    },
-    meta,
-  );
-  return activeResult(result);
+  const data = { ...(input.name !== undefined ? { name: input.name } : {}), ...(input.timezone !== undefined ? { timezone: input.timezone } : {}) };
+  return runOnUser(deps.commands, userId, { type: 'ChangeProfile', data }, meta);
 }

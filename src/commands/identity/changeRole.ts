@@ -1,9 +1,9 @@
 /** GrantRole / RevokeRole of the global `admin` role (admins only; the decider checks again). */
 import { z } from 'zod';
-import { GLOBAL_ROLES, userDecider, type GlobalRole } from '../../domain/identity/index.js';
+import { GLOBAL_ROLES, type GlobalRole, type UserCommand } from '../../domain/identity/index.js';
+import type { WithoutMeta } from '../meta.js';
 import type { CommandRuntime } from '../runtime.js';
-import { activeResult, type IdentityCommandMetadata, type UserCommandResult } from './result.js';
-import { userStream } from './streams.js';
+import { runOnUser, type IdentityCommandMetadata, type UserCommandResult } from './result.js';
 
 export const changeRoleInput = z.object({
   role: z.enum(GLOBAL_ROLES as [GlobalRole, ...GlobalRole[]]),
@@ -18,14 +18,9 @@ export async function changeRole(
   input: ChangeRoleInput,
   meta: IdentityCommandMetadata,
 ): Promise<UserCommandResult> {
-  const domainMeta = { now: meta.now.toISOString(), actorId: meta.actorId, actorIsAdmin: meta.actorIsAdmin ?? false };
-  const result = await deps.commands.execute(
-    userDecider,
-    userStream(userId),
+  const request: WithoutMeta<UserCommand> =
     input.action === 'grant'
-      ? { type: 'GrantRole', data: { role: input.role, ...(input.reason !== undefined ? { reason: input.reason } : {}) }, meta: domainMeta }
-      : { type: 'RevokeRole', data: { role: input.role }, meta: domainMeta },
-    meta,
-  );
-  return activeResult(result);
+      ? { type: 'GrantRole', data: { role: input.role, ...(input.reason !== undefined ? { reason: input.reason } : {}) } }
+      : { type: 'RevokeRole', data: { role: input.role } };
+  return runOnUser(deps.commands, userId, request, meta);
 }

@@ -9,7 +9,8 @@ import { v5 as uuidv5 } from 'uuid';
 import { fifoPromotions, quotePrice, ticketedEventEventTypes, type TicketedEventEvent, type TicketedEventEventType } from '../../domain/ticketing/index.js';
 import type { RecordedEvent } from '../../eventstore/eventStore.js';
 import type { Projection, ProjectionContext } from '../projection.js';
-import { eventDto, reservationDto, waitlistEntryDto, type EventRow, type ReservationRow, type WaitlistRow } from './rows.js';
+import { eventDto, reservationDto, waitlistEntryDto } from '../../api/ticketing/dtoBuilders.js';
+import type { EventRow, ReservationRow, WaitlistRow } from './rows.js';
 
 export const TICKETING_PROJECTION = 'ticketing';
 const NOTIFICATION_NAMESPACE = '3c1e9a7d-2f4b-4e8a-b6d0-9a5f7c3e1b24';
