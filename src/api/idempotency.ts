@@ -20,6 +20,9 @@ import { HttpError, sendProblem, toProblem } from './problem.js';
 const REPLAYED_HEADERS = ['content-type', 'etag', 'x-position', 'location'];
 const RETENTION_HOURS = 24;
 const LOCK = 'hashtextextended($1, 0)';
+/** How long a request waits for a key another request holds: 20 × 25 ms. */
+const CLAIM_ATTEMPTS = 20;
+const CLAIM_RETRY_MS = 25;
 
 const isStored = (status: number) => status < 500 && status !== 409 && status !== 429;
 const inFlight = () =>
@@ -67,8 +70,7 @@ export class IdempotencyStore {
     db.on('error', ignore);
     let reusable = true;
     try {
-      const { rows } = await db.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${LOCK}) AS ok`, [lockName]);
-      if (!rows[0]?.ok) throw inFlight();
+      if (!(await claim(db, lockName))) throw inFlight();
       try {
         await this.claimed(db, { ...args, requestHash }, execute);
       } finally {
@@ -155,6 +157,20 @@ export class IdempotencyStore {
       JSON.stringify(headers),
       captured ?? null,
     ]);
+  }
+}
+
+/**
+ * The key's claim. Its holder answers its client first, then records the answer and lets
+ * go: a retry sent the moment that answer arrives waits out those few milliseconds (and
+ * then replays it) instead of being told the answered request is still in flight.
+ */
+async function claim(db: pg.PoolClient, lockName: string): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    const { rows } = await db.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${LOCK}) AS ok`, [lockName]);
+    if (rows[0]?.ok) return true;
+    if (attempt === CLAIM_ATTEMPTS) return false;
+    await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_MS));
   }
 }
 
