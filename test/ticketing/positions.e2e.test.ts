@@ -58,7 +58,8 @@ describe('positions a client can match across commands, live updates and reads',
     const eventId = await publishedEvent(organizer.api, 5);
     const watcher = await clients.connect(wsUrl(organizer.token));
     const mine = await clients.connect(wsUrl(alice.token));
-    expect((await watcher.subscribe(`event:${eventId}`)).type).toBe('subscribed');
+    const answer = await watcher.subscribe(`event:${eventId}`);
+    expect(answer.type, JSON.stringify(answer)).toBe('subscribed');
     expect((await mine.subscribe('user:me')).type).toBe('subscribed');
 
     const reserved = await alice.api.post(`/v1/events/${eventId}/reservations`, { quantity: 2 });
