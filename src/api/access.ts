@@ -301,3 +301,25 @@ export function roleLoaders(deps: { ticketing: Pick<TicketingCommands, 'membersh
     // group: scheduling (owner / admin / member)
   };
 }
+
+/** A live channel kind a context contributes (`<kind>:<id>`); `authorize` sees the normalised name. */
+export interface LiveChannel {
+  kind: string;
+  authorize: ChannelAuthorizer;
+  /** Whether the subscriber also gets team-only updates; without it, everyone authorised does. */
+  seesTeamUpdates?: ChannelAuthorizer;
+}
+
+/** The live hub's two hooks over every context's channels; a kind no context declares is refused. */
+export function channelAuthorizers(channels: readonly LiveChannel[]): { authorizeChannel: ChannelAuthorizer; seesTeamUpdates: ChannelAuthorizer } {
+  const byKind = new Map<string, LiveChannel>();
+  for (const channel of channels) {
+    if (byKind.has(channel.kind)) throw new Error(`the live channel kind ${channel.kind} is declared by two contexts`);
+    byKind.set(channel.kind, channel);
+  }
+  const find = (channel: string) => byKind.get(channel.slice(0, Math.max(0, channel.indexOf(':'))));
+  return {
+    authorizeChannel: async (principal, channel) => (await find(channel)?.authorize(principal, channel)) ?? false,
+    seesTeamUpdates: async (principal, channel) => (await find(channel)?.seesTeamUpdates?.(principal, channel)) ?? true,
+  };
+}
