@@ -32,6 +32,7 @@ import type { Knex } from 'knex';
 import type { TicketingCommands } from '../commands/ticketing/ticketingCommands.js';
 import type { EventRole } from '../domain/shared/messages.js';
 import { getEventRow } from '../projections/ticketing/queries.js';
+import { parseChannel, type ClientChannel } from './live/protocol.js';
 import { forbiddenHttp, notFoundHttp } from './problem.js';
 import { access, type Access, type Principal, type RouteContext } from './routes.js';
 
@@ -305,13 +306,19 @@ export function roleLoaders(deps: { ticketing: Pick<TicketingCommands, 'membersh
 /** A live channel kind a context contributes (`<kind>:<id>`); `authorize` sees the normalised name. */
 export interface LiveChannel {
   kind: string;
+  /** The normalised id, or undefined for a malformed one (`invalid-channel`); without it the id is taken as sent. */
+  parseId?(id: string): string | undefined;
   authorize: ChannelAuthorizer;
   /** Whether the subscriber also gets team-only updates; without it, everyone authorised does. */
   seesTeamUpdates?: ChannelAuthorizer;
 }
 
-/** The live hub's two hooks over every context's channels; a kind no context declares is refused. */
-export function channelAuthorizers(channels: readonly LiveChannel[]): { authorizeChannel: ChannelAuthorizer; seesTeamUpdates: ChannelAuthorizer } {
+/** The live hub's hooks over every context's channels; a kind no context declares is refused. */
+export function channelAuthorizers(channels: readonly LiveChannel[]): {
+  parseChannel: (channel: string) => ClientChannel | undefined;
+  authorizeChannel: ChannelAuthorizer;
+  seesTeamUpdates: ChannelAuthorizer;
+} {
   const byKind = new Map<string, LiveChannel>();
   for (const channel of channels) {
     if (byKind.has(channel.kind)) throw new Error(`the live channel kind ${channel.kind} is declared by two contexts`);
@@ -319,6 +326,13 @@ export function channelAuthorizers(channels: readonly LiveChannel[]): { authoriz
   }
   const find = (channel: string) => byKind.get(channel.slice(0, Math.max(0, channel.indexOf(':'))));
   return {
+    parseChannel: (channel) => {
+      const generic = parseChannel(channel); // the protocol's syntax first
+      const declared = generic && find(channel);
+      if (!declared?.parseId) return generic;
+      const id = declared.parseId(channel.slice(declared.kind.length + 1));
+      return id === undefined ? undefined : { key: `${declared.kind}:${id}` };
+    },
     authorizeChannel: async (principal, channel) => (await find(channel)?.authorize(principal, channel)) ?? false,
     seesTeamUpdates: async (principal, channel) => (await find(channel)?.seesTeamUpdates?.(principal, channel)) ?? true,
   };

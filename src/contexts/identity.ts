@@ -10,6 +10,7 @@ export const identityContext: BoundedContext<undefined> = {
   projections: () => [usersProjection()],
   // Its services (passwords, tokens, credentials) are the API's authentication: ApiParts.identity.
   services: () => undefined,
+  // Only `user:me` (the live protocol refuses other users' feeds as channels).
   channels: ({ roleLoaders }) => [{ kind: 'user', authorize: new ResourceAccess(roleLoaders).channelAccess }],
   routes: (parts) => parts.identity.routes,
 };

@@ -28,6 +28,7 @@ export const ticketingContext: BoundedContext<TicketingServices> = {
     // A random event id costs a read-model lookup and a stream-head probe, never a fold.
     const streamExists = async (id: string) => (await store.readStream(ticketedEventStreamName(id), { direction: 'backwards', maxCount: 1 })).length > 0;
     const resources = new ResourceAccess(loaders, readModelProbes({ knex, streamExists }));
+    // `event:<uuid>` ids are validated and lower-cased by the live protocol itself (src/api/live/protocol.ts).
     return [{ kind: 'event', authorize: resources.channelAccess, seesTeamUpdates: resources.seesTeamUpdates }];
   },
   routes: ({ knex, store, resources }, { commands }) => ticketingRoutes({ knex, store, resources, ticketing: commands }),

@@ -69,9 +69,10 @@ describe('a context added to the list of contexts', () => {
 
   it('has its channel in the live hub', async () => {
     const ws = await clients.connect(`${app.url.replace(/^http/, 'ws')}/v1/live?access_token=${encodeURIComponent(token)}`);
-    expect(await ws.subscribe(`counter:${stream}`)).toMatchObject({ type: 'subscribed' });
+    expect(await ws.subscribe(`counter:${stream.toUpperCase()}`)).toMatchObject({ type: 'subscribed' }); // its id parser normalises
+    expect(await ws.subscribe('counter:junk')).toMatchObject({ type: 'error', code: 'invalid-channel' });
     await client(app.url, token).post(`/v1/counters/${counterId}/take`, { amount: 2 });
-    const update = await ws.waitFor((m) => m.type === 'update' && m.channel === `counter:${stream}`, 'a counter update');
+    const update = await ws.waitFor((m) => m.type === 'update' && m.channel === `counter:${stream.toUpperCase()}`, 'a counter update');
     expect(update.data).toEqual({ stream, amount: 2 });
   });
 

@@ -72,7 +72,8 @@ export function counterContext(): BoundedContext<CounterServices> {
           [NOTED_JOB]: async (data: { stream: string; amount: number }) => void services.noted.push(data),
         }) as never,
     },
-    channels: () => [{ kind: 'counter', authorize: async () => true }],
+    // `counter:counter-<uuid>`, the stream's name, lower-cased; anything else is an invalid channel.
+    channels: () => [{ kind: 'counter', parseId: (id) => (/^counter-[0-9a-f-]{36}$/i.test(id) ? id.toLowerCase() : undefined), authorize: async () => true }],
     routes: (_parts, services) => [
       route({
         method: 'post',
