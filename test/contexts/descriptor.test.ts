@@ -94,7 +94,14 @@ describe('a context added to the list of contexts', () => {
 
   it('checks its streams and their invariant in `tessera verify`', async () => {
     const clean = await cli(['verify', '--json']);
-    const report = JSON.parse(clean.stdout) as { ok: boolean; streams: { categories: Array<{ category: string; streams: number }>; differences: Array<{ stream: string; message: string }> } };
+    const report = JSON.parse(clean.stdout) as {
+      ok: boolean;
+      streams: { categories: Array<{ category: string; streams: number }>; differences: Array<{ stream: string; message: string }> };
+      readModels: Array<{ projection: string; differences: unknown[] }>;
+    };
+    expect(report.ok).toBe(true);
+    // its read model is compared with a fresh replay too
+    expect(report.readModels).toEqual(expect.arrayContaining([expect.objectContaining({ projection: 'testCounter', differences: [] })]));
     expect(report.streams.categories).toEqual(expect.arrayContaining([expect.objectContaining({ category: 'counter', streams: 1 })]));
     expect(report.streams.differences).toEqual([]);
 
