@@ -75,24 +75,21 @@ export function consumersOf(list: readonly BoundedContext<any>[], jobs: JobQueue
 
 /** The job handlers of every context; a job name claimed twice is a programming error. */
 export function jobHandlersOf(list: readonly BoundedContext<any>[], platform: PlatformParts & { housekeeping: () => Promise<void> }, services: ServicesOf): JobHandlers {
-  const handlers: Record<string, unknown> = {};
-  for (const context of list) {
-    for (const [name, handler] of Object.entries(context.jobs?.handlers(platform, services(context)) ?? {})) {
-      if (name in handlers) throw new Error(`the job ${name} is handled by two contexts`);
-      handlers[name] = handler;
-    }
-  }
-  return handlers as JobHandlers;
+  return mergeOnce('job', list.map((context) => context.jobs?.handlers(platform, services(context)) ?? {})) as JobHandlers;
 }
 
 /** Every context's role loaders, one per resource kind. */
 export function roleLoadersOf(list: readonly BoundedContext<any>[], services: ServicesOf): RoleLoaders {
-  const loaders: Record<string, unknown> = {};
-  for (const context of list) {
-    for (const [kind, loader] of Object.entries(context.roleLoaders?.(services(context)) ?? {})) {
-      if (kind in loaders) throw new Error(`the ${kind} role loader is declared by two contexts`);
-      loaders[kind] = loader;
+  return mergeOnce('role loader', list.map((context) => context.roleLoaders?.(services(context)) ?? {})) as RoleLoaders;
+}
+
+function mergeOnce(what: string, records: ReadonlyArray<Record<string, unknown>>): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const record of records) {
+    for (const [name, value] of Object.entries(record)) {
+      if (name in merged) throw new Error(`the ${what} ${name} is declared by two contexts`);
+      merged[name] = value;
     }
   }
-  return loaders as RoleLoaders;
+  return merged;
 }
