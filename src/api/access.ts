@@ -9,9 +9,9 @@
  * - meetings: `organizer`, `participant`.
  * - groups: `owner`, `admin`, `member`.
  *
- * Each kind of resource has a loader, supplied by the context that owns the read
- * model (see `roleLoaders` below), answering "does it exist, is its existence public,
- * and which roles does this user hold on it". The decision is made here:
+ * Each kind of resource has a loader, supplied by the context that owns it (its
+ * descriptor's `roleLoaders`, src/contexts/), answering "does it exist, is its
+ * existence public, and which roles does this user hold on it". The decision is made here:
  *
  *   holds a required role (or is an admin)          → allowed
  *   resource missing                                 → 404
@@ -28,10 +28,7 @@
  *
  * and in the handler `resourceRolesOf(ctx)` gives the roles the check found.
  */
-import type { Knex } from 'knex';
-import type { TicketingCommands } from '../commands/ticketing/ticketingCommands.js';
 import type { EventRole } from '../domain/shared/messages.js';
-import { getEventRow } from '../projections/ticketing/queries.js';
 import { parseChannel, type ClientChannel } from './live/protocol.js';
 import { forbiddenHttp, notFoundHttp } from './problem.js';
 import { access, type Access, type Principal, type RouteContext } from './routes.js';
@@ -174,7 +171,7 @@ export class ResourceAccess {
   }
 
   rule<K extends ResourceKind>(kind: K, roles: readonly ResourceRoleModel[K][], opts: RuleOptions = {}): Access {
-    if (!this.loaders[kind]) throw new Error(`No role loader for ${kind} resources: add one in roleLoaders (src/api/access.ts)`);
+    if (!this.loaders[kind]) throw new Error(`No role loader for ${kind} resources: its context's descriptor declares none (roleLoaders, src/contexts/)`);
     if (roles.length === 0) throw new Error(`A ${kind} rule needs at least one role`);
     const param = opts.param ?? 'id';
     const description = describeRule(kind, roles, opts);
@@ -268,39 +265,6 @@ export class ResourceAccess {
     if (!decideAccess(principal, membership, RESOURCE_ROLES.event, { allowPublic: true }).allowed) return false;
     return membership!.public ? true : 'recheck';
   }
-}
-
-/**
- * The channel probes: one primary-key lookup in the ticketing read model; on a miss
- * (no such event, or one not projected yet) one indexed read of the stream's newest
- * event. A random id costs those two lookups and never a fold; an event the read model
- * has not seen yet is decided on the domain state, whatever the projection's lag.
- */
-export function readModelProbes(deps: { knex: Knex; streamExists: (eventId: string) => Promise<boolean> }): ChannelProbes {
-  return {
-    eventExists: async (eventId) => {
-      const status = (await getEventRow(deps.knex, eventId))?.status;
-      if (status !== undefined) return { draft: status === 'draft' };
-      // not projected yet: `draft` makes the caller decide on the domain state
-      return (await deps.streamExists(eventId)) ? { draft: true } : undefined;
-    },
-  };
-}
-
-/**
- * The loaders: each context plugs its own in here. A kind without a loader refuses its
- * channels, and declaring a route rule for it fails at start-up.
- *
- * Events are decided on the domain state (through the command runtime's cache, caught
- * up with one read), not the read model: a check right after a write — publish, then
- * reserve — must not see stale roles.
- */
-export function roleLoaders(deps: { ticketing: Pick<TicketingCommands, 'membershipOf'> }): RoleLoaders {
-  return {
-    event: (eventId, userId, opts) => deps.ticketing.membershipOf(eventId, userId, opts),
-    // meeting: scheduling (organizer + participants)
-    // group: scheduling (owner / admin / member)
-  };
 }
 
 /** A live channel kind a context contributes (`<kind>:<id>`); `authorize` sees the normalised name. */

@@ -1,5 +1,6 @@
 /** The ticketing context: ticketed events, reservations, the waitlist (DESIGN §2). */
-import { ResourceAccess, readModelProbes, roleLoaders } from '../api/access.js';
+import { ResourceAccess } from '../api/access.js';
+import { readModelProbes, roleLoaders } from '../api/ticketing/eventAccess.js';
 import { ticketingRoutes } from '../api/ticketing/ticketingRoutes.js';
 import { ticketingStreamModels } from '../cli/streamModels.js';
 import { TicketedEventChecker } from '../cli/verifyStreams.js';

@@ -9,7 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ResourceAccess, roleLoaders } from '../../src/api/access.js';
+import { ResourceAccess } from '../../src/api/access.js';
+import { roleLoaders } from '../../src/api/ticketing/eventAccess.js';
 import type { Principal, RouteDefinition } from '../../src/api/routes.js';
 import { ticketingContext } from '../../src/contexts/ticketing.js';
 import { startTestApp, type TestApp } from '../support/app.js';

@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readModelProbes, ResourceAccess, roleLoaders } from '../../src/api/access.js';
+import { ResourceAccess } from '../../src/api/access.js';
+import { readModelProbes, roleLoaders } from '../../src/api/ticketing/eventAccess.js';
 import type { TicketingCommands } from '../../src/commands/ticketing/ticketingCommands.js';
 import { ticketingContext } from '../../src/contexts/ticketing.js';
 import { startChildApp, startTestApp, testEnv, type ChildApp, type TestApp } from '../support/app.js';
