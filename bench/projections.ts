@@ -20,6 +20,7 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import WebSocket from 'ws';
 import type { RequestMeta } from '../src/commands/ticketing/ticketingCommands.js';
+import { ticketingContext } from '../src/contexts/ticketing.js';
 import { createKnex, migrateToLatest } from '../src/database.js';
 import {
   ticketedEventDecider,
@@ -302,7 +303,7 @@ async function benchLag(ctx: BenchContext): Promise<void> {
   const meta = (userId: string): RequestMeta => ({ actor: { userId, isAdmin: false }, correlationId: randomUUID(), now: new Date() });
 
   for (const rate of [500, 2000]) {
-    const created = await tessera.ticketing.schedule(
+    const created = await tessera.services(ticketingContext).commands.schedule(
       {
         title: `Lag ${rate}/s`,
         startsAt: new Date(Date.now() + 30 * DAY).toISOString(),
@@ -360,7 +361,7 @@ async function benchLag(ctx: BenchContext): Promise<void> {
         }
         const userId = `bench-user-${issued % 1000}`;
         inFlight++;
-        const p = tessera.ticketing
+        const p = tessera.services(ticketingContext).commands
           .reserve(eventId, 1, meta(userId))
           .then(
             (result) => {

@@ -20,22 +20,18 @@ import { createPostgresEventStore } from './eventstore/postgres/postgresEventSto
 import { createMetrics, type Metrics } from './metrics.js';
 import { DEFAULT_LAG_COUNT_LIMIT, ProjectionRunner, projectionReadiness, projectionStatuses } from './projections/runtime.js';
 import { startHealthServer, type HealthCheck } from './health.js';
-import { TicketingCommands } from './commands/ticketing/ticketingCommands.js';
 import { BullmqJobs } from './jobs/bullmqQueue.js';
 import { InProcessJobs } from './jobs/inProcessQueue.js';
 import type { JobQueue, JobRunner } from './jobs/jobs.js';
-import { ticketingJobs, ticketingReactor } from './jobs/ticketingJobs.js';
 import { platformJobs, startSweeper } from './jobs/platform.js';
-import { combineJobs } from './jobs/jobs.js';
 import { IdempotencyStore } from './api/idempotency.js';
 import { RefreshTokenStore } from './api/auth/refreshTokens.js';
 import { ProjectionProgress } from './api/consistency.js';
-import { allProjections } from './projections/index.js';
+import { buildServices, consumersOf, contexts as applicationContexts, jobsOf, roleLoadersOf, type BoundedContext, type PlatformParts, type ServicesOf } from './contexts.js';
 import { buildRoutes, buildRouteDependencies } from './api/index.js';
 import { AccessTokens } from './api/auth/accessTokens.js';
 import { createIdentity, createRateLimit } from './api/auth/index.js';
-import { ResourceAccess, readModelProbes, roleLoaders } from './api/access.js';
-import { ticketedEventStreamName } from './domain/ticketing/events.js';
+import { ResourceAccess, channelAuthorizers } from './api/access.js';
 import { LiveHub } from './api/live/index.js';
 import { answerClientError } from './api/problem.js';
 import type { RouteDefinition } from './api/routes.js';
@@ -49,7 +45,8 @@ export interface Tessera {
   store: EventStore;
   metrics: Metrics;
   commands: CommandRuntime;
-  ticketing: TicketingCommands;
+  /** A context's own services, by its descriptor: `tessera.services(ticketingContext).commands`. */
+  services: ServicesOf;
   jobs: JobQueue & JobRunner;
   /** The HTTP server when the api role runs. */
   server: http.Server | undefined;
@@ -65,10 +62,13 @@ export interface Tessera {
 export interface StartOptions {
   /** The one clock of the process; tests pass a controllable one. */
   clock?: () => Date;
+  /** The bounded contexts to run (default: the application's, src/contexts.ts); tests add throwaway ones. */
+  contexts?: readonly BoundedContext<any>[];
 }
 
 export async function startTessera(config: Config, logger: Logger = createLogger(config), options: StartOptions = {}): Promise<Tessera> {
   const clock = options.clock ?? (() => new Date());
+  const contexts = options.contexts ?? applicationContexts;
   const version = packageVersion();
   const cleanups: Array<() => Promise<void>> = [];
   const stop = async () => {
@@ -114,10 +114,10 @@ export async function startTessera(config: Config, logger: Logger = createLogger
       ? new BullmqJobs({ redisUrl: config.redisUrl, queueName: config.jobs.queueName, concurrency: config.jobs.concurrency, stalledIntervalMs: config.jobs.stalledIntervalMs, logger, clock })
       : new InProcessJobs({ logger, clock, concurrency: config.jobs.concurrency });
     cleanups.push(() => jobs.close());
-    const ticketing = new TicketingCommands(commands);
+    const platform: PlatformParts = { config, logger, knex, store, commands, jobs, clock };
+    const services = buildServices(contexts, platform);
 
-    const projections = allProjections();
-    const consumers = [...projections, ticketingReactor(jobs)];
+    const { projections, consumers } = consumersOf(contexts, jobs);
     if (config.roles.includes('projector')) {
       for (const projection of consumers) {
         const runner = new ProjectionRunner(knex, databaseUrl, store, projection, { logger, metrics });
@@ -153,7 +153,7 @@ export async function startTessera(config: Config, logger: Logger = createLogger
     const progress = new ProjectionProgress(knex, () => projections.map((p) => p.name));
 
     if (config.roles.includes('worker')) {
-      const contextJobs = combineJobs(ticketingJobs({ ticketing, jobs, knex, logger, now: clock }), platformJobs({ knex, idempotency, refreshTokens, now: clock }));
+      const contextJobs = jobsOf(contexts, platform, services, platformJobs({ knex, idempotency, refreshTokens, now: clock }));
       jobs.start(contextJobs.handlers);
       const stopSweeper = startSweeper(jobs, config.jobs.sweeperIntervalMs, contextJobs.periodic, logger, clock);
       cleanups.push(async () => stopSweeper());
@@ -165,9 +165,10 @@ export async function startTessera(config: Config, logger: Logger = createLogger
     if (config.roles.includes('api')) {
       const accessTokens = new AccessTokens(jwtSecret, config.jwt.accessTokenTtlSeconds);
       const identity = createIdentity({ knex, store, commands, accessTokens, refreshTokens, progress, adminEmails: config.adminEmails, clock });
-      const resources = new ResourceAccess(roleLoaders({ ticketing }), readModelProbes({ knex, streamExists: async (id) => (await store.readStream(ticketedEventStreamName(id), { direction: 'backwards', maxCount: 1 })).length > 0 }));
-      const parts = { knex, store, commands, projections, consumers, accessTokens, ticketing, jobs, clock, identity, resources };
-      routes = buildRoutes(parts);
+      const loaders = roleLoadersOf(contexts, services);
+      const resources = new ResourceAccess(loaders);
+      const parts = { knex, store, commands, projections, consumers, accessTokens, jobs, clock, identity, resources };
+      routes = buildRoutes(parts, contexts, services);
       let rateLimitRedis: Redis | undefined;
       if (config.redisUrl) {
         // Its own connection: fail fast (no offline queue) so the in-memory insurance limiter takes over while Redis is away.
@@ -221,8 +222,7 @@ export async function startTessera(config: Config, logger: Logger = createLogger
         knex,
         databaseUrl,
         tokens: identity.credentials,
-        authorizeChannel: resources.channelAccess,
-        seesTeamUpdates: resources.seesTeamUpdates,
+        ...channelAuthorizers(contexts.flatMap((context) => context.channels?.({ ...platform, roleLoaders: loaders }, services(context)) ?? [])),
         metrics,
         logger,
         options: {
@@ -245,7 +245,7 @@ export async function startTessera(config: Config, logger: Logger = createLogger
       healthPort = health.port;
     }
 
-    return { config, logger, knex, databaseUrl, store, metrics, commands, ticketing, jobs, server, port, healthPort, routes, stop };
+    return { config, logger, knex, databaseUrl, store, metrics, commands, services, jobs, server, port, healthPort, routes, stop };
   } catch (error) {
     await stop();
     throw error;

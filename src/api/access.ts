@@ -9,9 +9,9 @@
  * - meetings: `organizer`, `participant`.
  * - groups: `owner`, `admin`, `member`.
  *
- * Each kind of resource has a loader, supplied by the context that owns the read
- * model (see `roleLoaders` below), answering "does it exist, is its existence public,
- * and which roles does this user hold on it". The decision is made here:
+ * Each kind of resource has a loader, supplied by the context that owns it (its
+ * descriptor's `roleLoaders`, src/contexts/), answering "does it exist, is its
+ * existence public, and which roles does this user hold on it". The decision is made here:
  *
  *   holds a required role (or is an admin)          → allowed
  *   resource missing                                 → 404
@@ -28,10 +28,8 @@
  *
  * and in the handler `resourceRolesOf(ctx)` gives the roles the check found.
  */
-import type { Knex } from 'knex';
-import type { TicketingCommands } from '../commands/ticketing/ticketingCommands.js';
 import type { EventRole } from '../domain/shared/messages.js';
-import { getEventRow } from '../projections/ticketing/queries.js';
+import { parseChannel, type ClientChannel } from './live/protocol.js';
 import { forbiddenHttp, notFoundHttp } from './problem.js';
 import { access, type Access, type Principal, type RouteContext } from './routes.js';
 
@@ -173,7 +171,7 @@ export class ResourceAccess {
   }
 
   rule<K extends ResourceKind>(kind: K, roles: readonly ResourceRoleModel[K][], opts: RuleOptions = {}): Access {
-    if (!this.loaders[kind]) throw new Error(`No role loader for ${kind} resources: add one in roleLoaders (src/api/access.ts)`);
+    if (!this.loaders[kind]) throw new Error(`No role loader for ${kind} resources: its context's descriptor declares none (roleLoaders, src/contexts/)`);
     if (roles.length === 0) throw new Error(`A ${kind} rule needs at least one role`);
     const param = opts.param ?? 'id';
     const description = describeRule(kind, roles, opts);
@@ -269,35 +267,37 @@ export class ResourceAccess {
   }
 }
 
-/**
- * The channel probes: one primary-key lookup in the ticketing read model; on a miss
- * (no such event, or one not projected yet) one indexed read of the stream's newest
- * event. A random id costs those two lookups and never a fold; an event the read model
- * has not seen yet is decided on the domain state, whatever the projection's lag.
- */
-export function readModelProbes(deps: { knex: Knex; streamExists: (eventId: string) => Promise<boolean> }): ChannelProbes {
-  return {
-    eventExists: async (eventId) => {
-      const status = (await getEventRow(deps.knex, eventId))?.status;
-      if (status !== undefined) return { draft: status === 'draft' };
-      // not projected yet: `draft` makes the caller decide on the domain state
-      return (await deps.streamExists(eventId)) ? { draft: true } : undefined;
-    },
-  };
+/** A live channel kind a context contributes (`<kind>:<id>`); `authorize` sees the normalised name. */
+export interface LiveChannel {
+  kind: string;
+  /** The normalised id, or undefined for a malformed one (`invalid-channel`); without it the id is taken as sent. */
+  parseId?(id: string): string | undefined;
+  authorize: ChannelAuthorizer;
+  /** Whether the subscriber also gets team-only updates; without it, everyone authorised does. */
+  seesTeamUpdates?: ChannelAuthorizer;
 }
 
-/**
- * The loaders: each context plugs its own in here. A kind without a loader refuses its
- * channels, and declaring a route rule for it fails at start-up.
- *
- * Events are decided on the domain state (through the command runtime's cache, caught
- * up with one read), not the read model: a check right after a write — publish, then
- * reserve — must not see stale roles.
- */
-export function roleLoaders(deps: { ticketing: Pick<TicketingCommands, 'membershipOf'> }): RoleLoaders {
+/** The live hub's hooks over every context's channels; a kind no context declares is refused. */
+export function channelAuthorizers(channels: readonly LiveChannel[]): {
+  parseChannel: (channel: string) => ClientChannel | undefined;
+  authorizeChannel: ChannelAuthorizer;
+  seesTeamUpdates: ChannelAuthorizer;
+} {
+  const byKind = new Map<string, LiveChannel>();
+  for (const channel of channels) {
+    if (byKind.has(channel.kind)) throw new Error(`the live channel kind ${channel.kind} is declared by two contexts`);
+    byKind.set(channel.kind, channel);
+  }
+  const find = (channel: string) => byKind.get(channel.slice(0, Math.max(0, channel.indexOf(':'))));
   return {
-    event: (eventId, userId, opts) => deps.ticketing.membershipOf(eventId, userId, opts),
-    // meeting: scheduling (organizer + participants)
-    // group: scheduling (owner / admin / member)
+    parseChannel: (channel) => {
+      const generic = parseChannel(channel); // the protocol's syntax first
+      const declared = generic && find(channel);
+      if (!declared?.parseId) return generic;
+      const id = declared.parseId(channel.slice(declared.kind.length + 1));
+      return id === undefined ? undefined : { key: `${declared.kind}:${id}` };
+    },
+    authorizeChannel: async (principal, channel) => (await find(channel)?.authorize(principal, channel)) ?? false,
+    seesTeamUpdates: async (principal, channel) => (await find(channel)?.seesTeamUpdates?.(principal, channel)) ?? true,
   };
 }

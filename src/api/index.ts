@@ -3,10 +3,9 @@ import type { Knex } from 'knex';
 import type { CommandRuntime } from '../commands/runtime.js';
 import type { EventStore } from '../eventstore/eventStore.js';
 import type { Projection } from '../projections/projection.js';
-import type { TicketingCommands } from '../commands/ticketing/ticketingCommands.js';
 import type { JobQueue } from '../jobs/jobs.js';
 import { adminRoutes } from './admin.js';
-import { ticketingRoutes } from './ticketing/ticketingRoutes.js';
+import type { BoundedContext, ServicesOf } from '../contexts.js';
 import { AccessTokens } from './auth/accessTokens.js';
 import { apiKeyRefusal, type Identity } from './auth/index.js';
 import type { ResourceAccess } from './access.js';
@@ -22,7 +21,6 @@ export interface ApiParts {
   /** Projections and reactors: everything with a checkpoint (for the admin status). */
   consumers: Projection[];
   accessTokens: AccessTokens;
-  ticketing: TicketingCommands;
   jobs: JobQueue;
   clock: () => Date;
   /** Passwords, refresh tokens and the identity routes (src/api/auth). */
@@ -31,8 +29,9 @@ export interface ApiParts {
   resources: ResourceAccess;
 }
 
-export function buildRoutes(parts: ApiParts): RouteDefinition[] {
-  return [...adminRoutes(parts), ...ticketingRoutes(parts), ...parts.identity.routes];
+/** The platform's routes, then each context's, in the list's order. */
+export function buildRoutes(parts: ApiParts, contexts: readonly BoundedContext<any>[], services: ServicesOf): RouteDefinition[] {
+  return [...adminRoutes(parts), ...contexts.flatMap((context) => context.routes?.(parts, services(context)) ?? [])];
 }
 
 export function buildRouteDependencies(

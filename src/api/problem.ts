@@ -73,7 +73,7 @@ const problem = (status: number, code: string, detail: string, extra: Partial<Pr
 });
 
 /** A read model's tables do not exist yet: a fresh database that no projector has set up (the api starts first). */
-function isReadModelMissing(error: unknown): boolean {
+export function isReadModelMissing(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown } | null;
   return !!e && e.code === '42P01' && typeof e.message === 'string' && /"rm_[a-z_]+\./.test(e.message);
 }

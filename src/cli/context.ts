@@ -16,10 +16,10 @@ import { createEsdbEventStore } from '../eventstore/esdb/esdbEventStore.js';
 import { createPostgresEventStore } from '../eventstore/postgres/postgresEventStore.js';
 import { BullmqJobs } from '../jobs/bullmqQueue.js';
 import { InProcessJobs } from '../jobs/inProcessQueue.js';
-import { ticketingReactor } from '../jobs/ticketingJobs.js';
 import type { JobQueue } from '../jobs/jobs.js';
-import { allProjections } from '../projections/index.js';
 import type { Projection } from '../projections/projection.js';
+import { consumersOf, contexts as applicationContexts, type BoundedContext } from '../contexts.js';
+import type { StreamModel } from './streamModels.js';
 import { CliError, Output, type CliIo } from './output.js';
 
 export type CliEnv = Record<string, string | undefined>;
@@ -38,6 +38,8 @@ export class CliContext {
   constructor(
     readonly env: CliEnv,
     readonly io: CliIo,
+    /** The bounded contexts whose streams, read models and reactors the commands see. */
+    readonly contexts: readonly BoundedContext<any>[] = applicationContexts,
   ) {
     this.out = new Output(io);
   }
@@ -61,12 +63,17 @@ export class CliContext {
   }
 
   get projections(): Projection[] {
-    return allProjections();
+    return consumersOf(this.contexts, new InProcessJobs()).projections;
   }
 
-  /** Everything with a checkpoint: the read models and the reactor (for status; the CLI never runs the reactor, so its queue stays unused). */
+  /** Everything with a checkpoint: the read models and the reactors (for status; the CLI never runs a reactor, so its queue stays unused). */
   get consumers(): Projection[] {
-    return [...this.projections, ticketingReactor(new InProcessJobs())];
+    return consumersOf(this.contexts, new InProcessJobs()).consumers;
+  }
+
+  /** Every context's stream categories, for `stream state` and `verify`. */
+  get streamModels(): StreamModel[] {
+    return this.contexts.flatMap((context) => context.streams());
   }
 
   databaseUrl(): Promise<string> {
@@ -177,8 +184,8 @@ async function assertRedisAnswers(url: string): Promise<void> {
   }
 }
 
-export async function withContext<T>(env: CliEnv, io: CliIo, action: (ctx: CliContext) => Promise<T>): Promise<T> {
-  const ctx = new CliContext(env, io);
+export async function withContext<T>(env: CliEnv, io: CliIo, action: (ctx: CliContext) => Promise<T>, contexts?: readonly BoundedContext<any>[]): Promise<T> {
+  const ctx = new CliContext(env, io, contexts);
   try {
     return await action(ctx);
   } finally {

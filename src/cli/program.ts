@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { packageVersion } from '../config.js';
+import type { BoundedContext } from '../contexts.js';
 import { withContext, type CliContext, type CliEnv } from './context.js';
 import { exportEvents } from './export.js';
 import { health } from './health.js';
@@ -18,13 +19,13 @@ import { tail } from './tail.js';
 import { usersChangeAdmin } from './users.js';
 import { verify } from './verify.js';
 
-export function buildProgram(env: CliEnv, io: CliIo, setExitCode: (code: number) => void): Command {
+export function buildProgram(env: CliEnv, io: CliIo, setExitCode: (code: number) => void, contexts?: readonly BoundedContext<any>[]): Command {
   /** Runs a command with its own dependencies, closed afterwards. */
   const run =
     <A extends unknown[]>(action: (ctx: CliContext, ...args: A) => Promise<void | boolean>) =>
     async (...args: A) => {
       const ctxEnv = program.opts<{ verbose?: boolean }>().verbose ? { ...env, LOG_LEVEL: env.LOG_LEVEL === 'trace' ? 'trace' : 'debug' } : env;
-      const ok = await withContext(ctxEnv, io, (ctx) => action(ctx, ...args));
+      const ok = await withContext(ctxEnv, io, (ctx) => action(ctx, ...args), contexts);
       if (ok === false) setExitCode(1);
     };
 
@@ -148,11 +149,12 @@ export function buildProgram(env: CliEnv, io: CliIo, setExitCode: (code: number)
 }
 
 /** Runs the CLI; resolves to the exit code (the caller sets it; nothing calls process.exit). */
-export async function runCli(argv: string[], env: CliEnv, io: CliIo): Promise<number> {
+/** `contexts` (default: the application's, src/contexts.ts) lets a test add a throwaway context. */
+export async function runCli(argv: string[], env: CliEnv, io: CliIo, contexts?: readonly BoundedContext<any>[]): Promise<number> {
   let exitCode = 0;
   const program = buildProgram(env, io, (code) => {
     exitCode = code;
-  });
+  }, contexts);
   const verbose = () => program.opts<{ verbose?: boolean }>().verbose === true || env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace';
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -3,7 +3,7 @@ import type { EventStore, RecordedEvent } from '../eventstore/eventStore.js';
 import type { CliContext } from './context.js';
 import { categoryOf, eventLine, eventToJson } from './eventJson.js';
 import { CliError, redactSecrets, toJson, usageError } from './output.js';
-import { UnexpectedEventTypeError, findStreamModel, streamModels } from './streamModels.js';
+import { UnexpectedEventTypeError, findStreamModel } from './streamModels.js';
 
 const PAGE = 1000;
 
@@ -52,7 +52,7 @@ export async function streamRead(ctx: CliContext, stream: string, opts: { from?:
 }
 
 export async function streamState(ctx: CliContext, stream: string, opts: { at?: bigint; json?: boolean }): Promise<void> {
-  const models = streamModels();
+  const models = ctx.streamModels;
   const model = findStreamModel(stream, models);
   if (!model) {
     throw usageError(

@@ -1,6 +1,7 @@
 /**
- * Stream category → its decider, for `stream state` and `verify`. A category without
- * a decider here cannot be folded (the CLI says so and exits 2).
+ * Stream category → its decider, for `stream state` and `verify`. Each context lists
+ * its models in its descriptor (src/contexts/); a category without one cannot be
+ * folded (the CLI says so and exits 2).
  */
 import type { Decider } from '../domain/shared/decider.js';
 import type { DomainEvent } from '../domain/shared/messages.js';
@@ -25,6 +26,7 @@ import {
   type TicketedEventState,
 } from '../domain/ticketing/index.js';
 import { categoryOf } from './eventJson.js';
+import type { StreamChecker } from './verifyStreams.js';
 
 /** A running fold of one stream. */
 export interface StreamFold {
@@ -40,6 +42,8 @@ export interface StreamModel {
   category: string;
   eventTypes: readonly string[];
   fold(): StreamFold;
+  /** The category's invariant checker for `verify`; without one, verify checks revisions and that every event folds. */
+  check?(): StreamChecker;
 }
 
 export class UnexpectedEventTypeError extends Error {
@@ -52,7 +56,7 @@ export class UnexpectedEventTypeError extends Error {
   }
 }
 
-function model<S, E extends DomainEvent>(spec: {
+export function model<S, E extends DomainEvent>(spec: {
   category: string;
   decider: Pick<Decider<S, unknown, E>, 'initialState' | 'evolve'>;
   eventTypes: readonly E['type'][];
@@ -77,8 +81,8 @@ function model<S, E extends DomainEvent>(spec: {
   };
 }
 
-/** Every category with a decider. A function (not a module constant): no module-level state. */
-export function streamModels(): StreamModel[] {
+/** The ticketing context's categories. Functions (not module constants): no module-level state. */
+export function ticketingStreamModels(): StreamModel[] {
   return [
     model({
       category: TICKETED_EVENT_STREAM_CATEGORY,
@@ -87,6 +91,12 @@ export function streamModels(): StreamModel[] {
       summary: ticketedEventSummary,
       json: (state) => ({ ...(toPlain(state) as object), derived: { freeSeats: freeSeats(state), seatsForSale: seatsForSale(state), waitlistLength: waitlistLength(state) } }),
     }),
+  ];
+}
+
+/** The identity context's categories. */
+export function identityStreamModels(): StreamModel[] {
+  return [
     model({
       category: USER_STREAM_CATEGORY,
       decider: userDecider,
@@ -119,7 +129,7 @@ export function streamModels(): StreamModel[] {
   ];
 }
 
-export function findStreamModel(stream: string, models: StreamModel[] = streamModels()): StreamModel | undefined {
+export function findStreamModel(stream: string, models: readonly StreamModel[]): StreamModel | undefined {
   const category = categoryOf(stream);
   return models.find((m) => m.category === category);
 }

@@ -9,7 +9,7 @@ import type { CliContext } from './context.js';
 import type { Progress } from './output.js';
 import { categoryOf } from './eventJson.js';
 import { readStreamPages } from './stream.js';
-import { streamModels } from './streamModels.js';
+import type { StreamModel } from './streamModels.js';
 import { compareReadModel, type ReadModelReport } from './verifyReadModels.js';
 import { checkerFor } from './verifyStreams.js';
 
@@ -46,7 +46,7 @@ export async function verify(ctx: CliContext, opts: { json?: boolean; maxDiffere
   const store = await ctx.store();
   const knex = await ctx.knex();
   if (!opts.json) ctx.out.note('verify: checking streams…');
-  const streams = await verifyStreams(store, opts.maxDifferences, {
+  const streams = await verifyStreams(store, ctx.streamModels, opts.maxDifferences, {
     progress: (label, total) => ctx.out.progress(`verify: ${label}`, total),
     total: await ctx.eventCount(await store.headPosition()),
   });
@@ -68,8 +68,7 @@ interface VerifyProgress {
   total: number | undefined;
 }
 
-async function verifyStreams(store: EventStore, maxPerStream: number, watch: VerifyProgress): Promise<StreamsReport> {
-  const models = streamModels();
+async function verifyStreams(store: EventStore, models: readonly StreamModel[], maxPerStream: number, watch: VerifyProgress): Promise<StreamsReport> {
   const report: StreamsReport = { events: 0, categories: [], unchecked: {}, differences: [] };
   const byCategory = new Map(models.map((m) => [m.category, { category: m.category, streams: 0, events: 0 }]));
 

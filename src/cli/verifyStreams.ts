@@ -40,7 +40,7 @@ export interface StreamChecker {
 }
 
 export function checkerFor(model: StreamModel): StreamChecker {
-  return model.category === 'ticketedEvent' ? new TicketedEventChecker() : new FoldChecker(model.fold());
+  return model.check?.() ?? new FoldChecker(model.fold());
 }
 
 abstract class RevisionChecker implements StreamChecker {

@@ -1,8 +1,7 @@
-/** Every read model of the application, in one list for the runners, rebuilds and status. */
+/** Every read model of the application: each context's, in the order of src/contexts.ts. */
+import { contexts, type BoundedContext } from '../contexts.js';
 import type { Projection } from './projection.js';
-import { ticketingProjection } from './ticketing/ticketingProjection.js';
-import { usersProjection } from './users.js';
 
-export function allProjections(): Projection[] {
-  return [ticketingProjection(), usersProjection()];
+export function allProjections(list: readonly BoundedContext<any>[] = contexts): Projection[] {
+  return list.flatMap((context) => context.projections());
 }

@@ -9,8 +9,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ResourceAccess, roleLoaders } from '../../src/api/access.js';
+import { ResourceAccess } from '../../src/api/access.js';
+import { roleLoaders } from '../../src/api/ticketing/eventAccess.js';
 import type { Principal, RouteDefinition } from '../../src/api/routes.js';
+import { ticketingContext } from '../../src/contexts/ticketing.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { client, type Response } from '../support/http.js';
 import { login, PASSWORD, register, uniqueEmail, type Account } from './helpers.js';
@@ -409,7 +411,7 @@ describe('authorisation matrix', () => {
 
 describe('live channels (authorizeChannel)', () => {
   it('user:me for oneself; event channels for published events or the team; meetings refused without a loader; junk refused', async () => {
-    const resources = new ResourceAccess(roleLoaders({ ticketing: app.tessera.ticketing }));
+    const resources = new ResourceAccess(roleLoaders({ ticketing: app.tessera.services(ticketingContext).commands }));
     const organizer = await register(app.url);
     const other = await register(app.url);
     const eventBody = { title: 'Live', startsAt: future(3), endsAt: future(3.1), timezone: 'UTC', capacity: 3 };

@@ -6,7 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readModelProbes, ResourceAccess, roleLoaders } from '../../src/api/access.js';
+import { ResourceAccess } from '../../src/api/access.js';
+import { readModelProbes, roleLoaders } from '../../src/api/ticketing/eventAccess.js';
+import type { TicketingCommands } from '../../src/commands/ticketing/ticketingCommands.js';
+import { ticketingContext } from '../../src/contexts/ticketing.js';
 import { startChildApp, startTestApp, testEnv, type ChildApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { login, register, type Account } from '../identity/helpers.js';
@@ -131,9 +134,9 @@ describe('subscribing to channels that do not exist', () => {
     let probes = 0;
     const loaders = roleLoaders({
       ticketing: {
-        membershipOf: (...args: Parameters<typeof a.tessera.ticketing.membershipOf>) => {
+        membershipOf: (...args: Parameters<TicketingCommands['membershipOf']>) => {
           storeReads++;
-          return a.tessera.ticketing.membershipOf(...args);
+          return a.tessera.services(ticketingContext).commands.membershipOf(...args);
         },
       },
     });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { AccessTokens } from '../../src/api/auth/accessTokens.js';
 import { loadConfig } from '../../src/config.js';
-import { startTessera, type Tessera } from '../../src/main.js';
+import { startTessera, type StartOptions, type Tessera } from '../../src/main.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { exited, forkTs } from './processes.js';
 
@@ -41,10 +41,10 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-export async function startTestApp(opts: { env?: Record<string, string>; db?: TestDatabase; clock?: () => Date } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { env?: Record<string, string>; db?: TestDatabase; clock?: () => Date; contexts?: StartOptions['contexts'] } = {}): Promise<TestApp> {
   const db = opts.db ?? (await createTestDatabase('app'));
   const config = loadConfig(testEnv(db.url, opts.env));
-  const tessera = await startTessera(config, pino({ level: config.logLevel }), { clock: opts.clock });
+  const tessera = await startTessera(config, pino({ level: config.logLevel }), { clock: opts.clock, contexts: opts.contexts });
   const tokens = new AccessTokens(TEST_JWT_SECRET, 3600);
   return {
     tessera,

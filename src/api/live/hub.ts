@@ -53,7 +53,7 @@ import type { Principal } from '../routes.js';
 import type { ChannelAuthorizer } from '../access.js';
 import { ChangefeedListener } from './listener.js';
 import { ACCESS_CHANNEL, parseRevocation, type AccessRevocation } from './revocations.js';
-import { CLOSE, feedChannel, parseChannel, parseClientMessage, serverMessage, type ClientMessage, type ErrorCode } from './protocol.js';
+import { CLOSE, feedChannel, parseChannel, parseClientMessage, serverMessage, type ClientChannel, type ClientMessage, type ErrorCode } from './protocol.js';
 
 export interface LiveHubOptions {
   /** URL path of the WebSocket endpoint. */
@@ -116,6 +116,8 @@ export interface LiveHubDependencies {
   databaseUrl: string;
   /** Verifies an access token or API key; throws when it is invalid (AccessTokens and Credentials fit). */
   tokens: { verifyCredential(token: string): Promise<LiveCredential> };
+  /** Validates and normalises a channel name (default: the protocol's parseChannel); the contexts' id parsers come in here. */
+  parseChannel?: (channel: string) => ClientChannel | undefined;
   /** The one authorisation hook for channels; sees the normalised client name (`user:me`, `event:<id>`, …). */
   authorizeChannel: ChannelAuthorizer;
   /**
@@ -554,7 +556,7 @@ export class LiveHub {
   // ------------------------------------------------------------ subscriptions
 
   private async subscribe(conn: Connection, principal: Principal, channel: string, since: bigint | undefined): Promise<void> {
-    const parsed = parseChannel(channel);
+    const parsed = (this.deps.parseChannel ?? parseChannel)(channel);
     if (!parsed) {
       this.sendError(conn, 'invalid-channel', 'channels are event:<id>, meeting:<id> or user:me', channel);
       return;
@@ -590,7 +592,7 @@ export class LiveHub {
   }
 
   private unsubscribe(conn: Connection, channel: string): void {
-    const key = parseChannel(channel)?.key;
+    const key = (this.deps.parseChannel ?? parseChannel)(channel)?.key;
     const sub = key === undefined ? undefined : conn.subs.get(key);
     if (!sub) {
       this.sendError(conn, 'not-subscribed', 'not subscribed to this channel', channel);
