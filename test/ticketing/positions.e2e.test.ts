@@ -119,6 +119,8 @@ describe('positions a client can match across commands, live updates and reads',
     // time travel: the position of the event at that revision
     const history = await organizer.api.get(`/v1/events/${eventId}/history`);
     const second = history.body.items[1] as { revision: string; position: string };
+    // the history is answered from the stream: its X-Position is the newest event on the page
+    expect(xPosition(history)).toBe(BigInt(history.body.items.at(-1).position));
     const past = await organizer.api.get(`/v1/events/${eventId}?asOfRevision=${second.revision}`);
     expect(past.status).toBe(200);
     expect(xPosition(past)).toBe(BigInt(second.position));

@@ -172,7 +172,8 @@ export function eventRoutes(deps: TicketingRouteDeps): { lifecycle: RouteDefinit
         fromRevision: ctx.query.fromRevision ?? 0n,
         maxCount: ctx.query.limit + 1,
       });
-      const items = events.slice(0, ctx.query.limit).map((e) => ({
+      const page = events.slice(0, ctx.query.limit);
+      const items = page.map((e) => ({
         revision: e.revision.toString(),
         position: e.position.toString(),
         type: e.type,
@@ -183,7 +184,8 @@ export function eventRoutes(deps: TicketingRouteDeps): { lifecycle: RouteDefinit
         causationId: e.metadata.causationId ?? null,
       }));
       const next = events[ctx.query.limit];
-      return { body: { items, nextFromRevision: next ? next.revision.toString() : null } };
+      // answered from the stream: X-Position is the newest event on this page
+      return { body: { items, nextFromRevision: next ? next.revision.toString() : null }, headers: positionHeader(page.at(-1)?.position) };
     },
   });
 
