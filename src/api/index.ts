@@ -6,6 +6,7 @@ import type { Projection } from '../projections/projection.js';
 import type { TicketingCommands } from '../commands/ticketing/ticketingCommands.js';
 import type { JobQueue } from '../jobs/jobs.js';
 import { adminRoutes } from './admin.js';
+import { notificationRoutes } from './notifications/notificationRoutes.js';
 import { ticketingRoutes } from './ticketing/ticketingRoutes.js';
 import { AccessTokens } from './auth/accessTokens.js';
 import { apiKeyRefusal, type Identity } from './auth/index.js';
@@ -32,7 +33,8 @@ export interface ApiParts {
 }
 
 export function buildRoutes(parts: ApiParts): RouteDefinition[] {
-  return [...adminRoutes(parts), ...ticketingRoutes(parts), ...parts.identity.routes];
+  // notifications right after ticketing: the order of the published OpenAPI document
+  return [...adminRoutes(parts), ...ticketingRoutes(parts), ...notificationRoutes(parts), ...parts.identity.routes];
 }
 
 export function buildRouteDependencies(
