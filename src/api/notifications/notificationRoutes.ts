@@ -3,13 +3,14 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { readAtCheckpoint } from '../../projections/runtime.js';
 import { NOTIFICATIONS_PROJECTION } from '../../projections/notifications/notificationsProjection.js';
-import { hasNotification, markNotificationsRead, notificationsOf } from '../../projections/notifications/queries.js';
+import { hasNotification, notificationsOf } from '../../projections/notifications/queries.js';
 import { cursorKeys, decodeCursor, page } from '../pagination.js';
 import { notFoundHttp } from '../problem.js';
 import { access, route, schemas, type RouteDefinition } from '../routes.js';
 // a platform helper that happens to live with the ticketing routes
 import { positionHeader } from '../ticketing/routeHelpers.js';
 import { markedSchema, notificationDto, notificationPageSchema } from './dtos.js';
+import { markNotificationsRead } from './readMarks.js';
 
 export interface NotificationRouteDeps {
   knex: Knex;

@@ -1,14 +1,14 @@
 /**
- * Queries over the notifications read model (schema rm_notifications) and the context's
- * read marks (table notification_read_marks, migration 008: user state, not events, so it
- * lives outside the rebuildable schema and survives rebuilds by the ids being stable).
+ * Queries over the notifications read model (schema rm_notifications), joined with the
+ * context's read marks (src/api/notifications/readMarks.ts writes them). Read-only.
  */
 import type { Knex } from 'knex';
 import { projectionSchema } from '../projection.js';
 import { NOTIFICATIONS_PROJECTION } from './notificationsProjection.js';
 import type { NotificationRow } from './rows.js';
 
-const NOTIFICATIONS = `${projectionSchema(NOTIFICATIONS_PROJECTION)}.notifications`;
+export const NOTIFICATIONS = `${projectionSchema(NOTIFICATIONS_PROJECTION)}.notifications`;
+/** User state, not events (migration 008): outside the rebuildable schema, kept attached by stable ids. */
 export const READ_MARKS = 'notification_read_marks';
 
 export type NotificationWithRead = NotificationRow & { read_at: Date | null };
@@ -33,12 +33,4 @@ export async function notificationsOf(
 
 export async function hasNotification(db: Knex, userId: string, id: string): Promise<boolean> {
   return (await db(NOTIFICATIONS).where({ user_id: userId, id }).first('id')) !== undefined;
-}
-
-/** Marks one (or every) notification of the user read; answers how many were unread. */
-export async function markNotificationsRead(db: Knex, userId: string, notificationId?: string): Promise<number> {
-  const source = db(NOTIFICATIONS).where({ user_id: userId }).select(db.raw('?', [userId]), 'id');
-  if (notificationId) source.andWhere({ id: notificationId });
-  const result = await db.raw<{ rowCount: number }>(`INSERT INTO ${READ_MARKS} (user_id, notification_id) ${source.toQuery()} ON CONFLICT DO NOTHING`);
-  return result.rowCount;
 }
