@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { TicketedEventEvent, TicketedEventEventType } from '../../domain/ticketing/index.js';
-import type { ProjectionContext } from '../projection.js';
+import { pendingInserts, type ProjectionContext } from '../projection.js';
 import type { NotificationSourceHandler, Notifier } from './notificationsProjection.js';
 
 export async function setupTicketingSource(db: Knex | Knex.Transaction, s: string): Promise<void> {
@@ -47,16 +47,8 @@ const table = (ctx: ProjectionContext, name: string) => ctx.trx(`${ctx.schema}.$
  * New holders are inserted in one statement per run of SeatsReserved events (the bulk of
  * a busy batch); any other event first writes them, so it sees every holder.
  */
-const newHolders = (ctx: ProjectionContext): Array<Record<string, unknown>> => {
-  let rows = ctx.batch.get('ticketingHolders') as Array<Record<string, unknown>> | undefined;
-  if (!rows) ctx.batch.set('ticketingHolders', (rows = []));
-  return rows;
-};
-
-async function insertNewHolders(ctx: ProjectionContext): Promise<void> {
-  const rows = newHolders(ctx);
-  if (rows.length > 0) await table(ctx, 'ticketing_reservations').insert(rows.splice(0));
-}
+const newHolders = (ctx: ProjectionContext) => pendingInserts(ctx, 'ticketing_reservations');
+const insertNewHolders = (ctx: ProjectionContext) => newHolders(ctx).flush();
 
 /** Marks a reservation released and returns its holder. */
 async function releaseReservation(ctx: ProjectionContext, id: string): Promise<string> {
@@ -88,7 +80,7 @@ const eventCancelled: Handler<'TicketedEventCancelled'> = async (d, on) => {
 };
 
 const seatsReserved: Handler<'SeatsReserved'> = async (d, on) => {
-  newHolders(on.ctx).push({ id: d.reservationId, event_id: on.eventId, user_id: d.userId, active: true });
+  newHolders(on.ctx).add({ id: d.reservationId, event_id: on.eventId, user_id: d.userId, active: true });
   if (d.waitlistEntryId) await table(on.ctx, 'ticketing_waitlist').where({ entry_id: d.waitlistEntryId }).update({ active: false });
 };
 

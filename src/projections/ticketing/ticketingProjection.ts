@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import { fifoPromotions, quotePrice, ticketedEventEventTypes, type TicketedEventEvent, type TicketedEventEventType } from '../../domain/ticketing/index.js';
 import type { RecordedEvent } from '../../eventstore/eventStore.js';
-import type { Projection, ProjectionContext } from '../projection.js';
+import { pendingInserts, type Projection, type ProjectionContext } from '../projection.js';
 import { eventDto, reservationDto, waitlistEntryDto } from '../../api/ticketing/dtoBuilders.js';
 import type { EventRow, ReservationRow, WaitlistRow } from './rows.js';
 
@@ -126,17 +126,8 @@ const touchedEvents = (ctx: Ctx): Map<string, Touched> => {
  * New reservations are inserted in one statement per run of SeatsReserved events (the
  * bulk of a busy batch). Any other event first writes them, so it sees every row.
  */
-const newReservations = (ctx: Ctx): Array<Record<string, unknown>> => {
-  let rows = ctx.batch.get('newReservations') as Array<Record<string, unknown>> | undefined;
-  if (!rows) ctx.batch.set('newReservations', (rows = []));
-  return rows;
-};
-
-async function insertNewReservations(ctx: Ctx): Promise<void> {
-  const rows = newReservations(ctx);
-  if (rows.length === 0) return;
-  await ctx.trx(`${ctx.schema}.reservations`).insert(rows.splice(0));
-}
+const newReservations = (ctx: Ctx) => pendingInserts(ctx, 'reservations');
+const insertNewReservations = (ctx: Ctx) => newReservations(ctx).flush();
 
 function touch(ctx: Ctx, eventId: string, revision: bigint, position: bigint, at: Date): Touched {
   const all = touchedEvents(ctx);
@@ -271,7 +262,7 @@ const seatsReserved: Handler<'SeatsReserved'> = async (d, on) => {
     created_at: new Date(d.reservedAt),
     updated_at: at,
   };
-  newReservations(ctx).push({ ...reservation });
+  newReservations(ctx).add({ ...reservation });
   seats[d.status === 'held' ? 'held' : 'confirmed'] += d.quantity;
   if (d.offerId) seats.offered -= d.quantity;
   if (d.waitlistEntryId) {
