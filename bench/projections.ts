@@ -1,7 +1,7 @@
 /**
  * Projection figures (issue #3):
  * - projections.rebuild: events/s that rebuildProjection replays into a shadow schema
- *   and swaps in, for the real ticketing projection and for the test counterProjection
+ *   and swaps in, for the real ticketing and notifications projections and for the test counterProjection
  *   (two round trips per event: the runtime's own floor).
  * - projections.lag: append → live delivery at a steady 500 and 2,000 reservations/s on
  *   one event of a real Tessera (all roles). Reservations go through the server's own
@@ -33,6 +33,7 @@ import { createPostgresEventStore, type PostgresEventStore } from '../src/events
 import { CHANGEFEED_NOTIFY_CHANNEL } from '../src/projections/changefeed.js';
 import type { Projection } from '../src/projections/projection.js';
 import { rebuildProjection } from '../src/projections/runtime.js';
+import { NOTIFICATIONS_PROJECTION, notificationsProjection } from '../src/projections/notifications/notificationsProjection.js';
 import { TICKETING_PROJECTION, ticketingProjection } from '../src/projections/ticketing/ticketingProjection.js';
 import { counterProjection } from '../test/support/counterProjection.js';
 import { postgresCpu, startBenchServer } from './server.js';
@@ -112,6 +113,7 @@ async function seedCounter(store: PostgresEventStore, total: number): Promise<vo
 async function benchRebuild(ctx: BenchContext): Promise<void> {
   const cases: Array<{ name: string; total: number; projection: Projection; seed: (store: PostgresEventStore, total: number) => Promise<void> }> = [
     { name: TICKETING_PROJECTION, total: ctx.count(50_000), projection: ticketingProjection(), seed: seedTicketing },
+    { name: NOTIFICATIONS_PROJECTION, total: ctx.count(50_000), projection: notificationsProjection(), seed: seedTicketing },
     { name: 'testCounter', total: ctx.count(50_000), projection: counterProjection(), seed: seedCounter },
   ];
   for (const c of cases) {

@@ -6,6 +6,7 @@ import * as ticketing from './004_ticketing.js';
 import * as projectionFailures from './005_projection_failures.js';
 import * as apiKeys from './006_api_keys.js';
 import * as changefeedTeamOnly from './007_changefeed_team_only.js';
+import * as notifications from './008_notifications.js';
 
 /**
  * Migrations are imported statically (not discovered on disk) so they run the same
@@ -19,6 +20,7 @@ const migrations: Record<string, Knex.Migration> = {
   '005_projection_failures': projectionFailures,
   '006_api_keys': apiKeys,
   '007_changefeed_team_only': changefeedTeamOnly,
+  '008_notifications': notifications,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

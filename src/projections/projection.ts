@@ -41,3 +41,21 @@ export interface Projection {
 export function projectionSchema(name: string): string {
   return `rm_${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/[^a-z0-9_]/g, '_')}`;
 }
+
+/**
+ * Rows of `table` gathered during a batch and inserted in one statement (the bulk of a
+ * busy batch is often one event type adding rows): `add` queues a row, `flush` writes
+ * what is queued. Call `flush` before anything that must see the rows, and in afterBatch.
+ */
+export function pendingInserts(ctx: ProjectionContext, table: string) {
+  const key = `pendingInserts:${table}`;
+  let rows = ctx.batch.get(key) as Array<Record<string, unknown>> | undefined;
+  if (!rows) ctx.batch.set(key, (rows = []));
+  const queued = rows;
+  return {
+    add: (row: Record<string, unknown>) => void queued.push(row),
+    flush: async () => {
+      if (queued.length > 0) await ctx.trx(`${ctx.schema}.${table}`).insert(queued.splice(0));
+    },
+  };
+}

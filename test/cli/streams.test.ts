@@ -154,13 +154,14 @@ describe('tessera projections', () => {
     expect(json.code, json.stderr).toBe(0);
     const status = JSON.parse(json.stdout);
     expect(status.head).toBe(head);
-    expect(status.items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'users', 'ticketingReactor']);
-    for (const item of status.items) expect(item).toMatchObject({ version: 1, position: head, lagEvents: 0, state: 'live', runnerActive: true, failure: null });
+    expect(status.items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'users', 'notifications', 'ticketingReactor']);
+    const versions = { ticketing: 2, users: 1, notifications: 1, ticketingReactor: 1 } as Record<string, number>;
+    for (const item of status.items) expect(item).toMatchObject({ version: versions[item.name], position: head, lagEvents: 0, state: 'live', runnerActive: true, failure: null });
 
     const human = await runCli(['projections', 'status'], env);
     expect(human.code).toBe(0);
     expect(lines(human.stdout)[0]).toMatch(/^NAME +VERSION +POSITION +STATE +LAG EVENTS +LAG SECONDS +CHECKPOINT AT +RUNNER$/);
-    expect(human.stdout).toMatch(new RegExp(`ticketing +1 +${head} +live +0 `));
+    expect(human.stdout).toMatch(new RegExp(`ticketing +2 +${head} +live +0 `));
   });
 
   it('projections rebuild ticketing while the live runner runs and commands keep coming', async () => {
@@ -183,7 +184,7 @@ describe('tessera projections', () => {
     }
     const result = await rebuild.done;
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain('rebuilding ticketing (version 1) from position 0');
+    expect(result.stderr).toContain('rebuilding ticketing (version 2) from position 0');
     expect(result.stdout).toMatch(/^ticketing: rebuilt from \d+ events up to position \d+ in \d+\.\d\d s \(\d+ events\/s\); swapped in$/m);
 
     // The live runner carries on after the swap: reads see every reservation.
@@ -202,7 +203,7 @@ describe('tessera projections', () => {
     const result = await runCli(['projections', 'rebuild', '--all', '--json'], env);
     expect(result.code, result.stderr).toBe(0);
     const { items } = JSON.parse(result.stdout);
-    expect(items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'users']);
+    expect(items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'users', 'notifications']);
     for (const item of items) {
       expect(item.events).toBeGreaterThan(0);
       expect(item.position).toMatch(/^\d+$/);
@@ -213,7 +214,7 @@ describe('tessera projections', () => {
   it('projections rebuild with an unknown name, or with neither a name nor --all, is a usage error', async () => {
     const unknown = await runCli(['projections', 'rebuild', 'nope'], env);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown projection "nope" (projections: ticketing, users)');
+    expect(unknown.stderr).toContain('unknown projection "nope" (projections: ticketing, users, notifications)');
     const none = await runCli(['projections', 'rebuild'], env);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('name a projection or pass --all');

@@ -99,7 +99,7 @@ describe('a read model that cannot apply an event', () => {
     const env = cliEnv(db.url);
     const status = await runCli(['projections', 'status'], env);
     expect(status.code, status.stderr).toBe(0);
-    expect(status.stdout).toMatch(/^ticketing +1 +\d+ +failed +4 +\d+\.\d +\S+Z +active$/m);
+    expect(status.stdout).toMatch(/^ticketing +2 +\d+ +failed +4 +\d+\.\d +\S+Z +active$/m);
     expect(status.stdout).toContain(`ticketing failed at position ${poison.position} (stream ticketedEvent-${poisonId}, revision 0, ${created!.type}, event ${poisonEventId}) after 3 attempt(s)`);
     expect(lines(status.stdout)).toContainEqual(expect.stringMatching(/^hint: fix the cause above, then restart the projector process .* `tessera projections rebuild ticketing`/));
     const probe = await runCli(['health', '--ready', '--url', app.url], env);
@@ -117,7 +117,7 @@ describe('a read model that cannot apply an event', () => {
     const beforeRow = rows.find((r: { id: string }) => r.id === before.id);
     expect(beforeRow.confirmed + beforeRow.held).toBe(2); // applied once, not twice
     expect(rows.find((r: { id: string }) => r.id === after.id)).toBeDefined();
-    const [statusAfter] = await projectionStatuses(app.tessera.knex, app.tessera.store, [{ name: 'ticketing', version: 1 }]);
+    const [statusAfter] = await projectionStatuses(app.tessera.knex, app.tessera.store, [{ name: 'ticketing', version: 2 }]);
     expect(statusAfter).toMatchObject({ failure: null, lagEvents: 0 });
     await eventually('ready again', async () => (await fetch(`${app!.url}/health/ready`)).status === 200);
   });

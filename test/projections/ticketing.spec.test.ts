@@ -1,6 +1,7 @@
 /**
  * The ticketing projection, handler by handler: given events → expected rows of its
- * read model (test/support/projectionSpec.ts), on a real PostgreSQL database.
+ * read model (test/support/projectionSpec.ts), on a real PostgreSQL database. Its
+ * notifications are the notifications projection's (notifications.spec.test.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,7 +68,6 @@ const counters = ['id', 'status', 'capacity', 'held', 'confirmed', 'offered', 'a
 const eventRow = (row: Record<string, unknown>) => ({ id: eventId, status: 'published', capacity: 10, held: 0, confirmed: 0, offered: 0, available: 10, waitlist_length: 0, ...row });
 const reservationColumns = ['id', 'user_id', 'quantity', 'status', 'expires_at', 'waitlist_entry_id'];
 const waitlistColumns = ['entry_id', 'user_id', 'quantity', 'status', 'seq', 'offer_id', 'reservation_id'];
-const notificationColumns = ['user_id', 'kind', 'event_id', 'data'];
 
 describe('ticketing projection', () => {
   it('TicketedEventScheduled inserts a draft with every seat available', () =>
@@ -132,33 +132,30 @@ describe('ticketing projection', () => {
     );
   });
 
-  it('HoldExpired releases the seats and notifies the holder', () => {
+  it('HoldExpired releases the seats', () => {
     const r = randomUUID();
     return spec.given(scheduled(), published(), reserved(r, 3)).when(ev('HoldExpired', { reservationId: r })).then(
       expectRows('reservations', { columns: ['id', 'status', 'expires_at'], rows: [{ id: r, status: 'expired', expires_at: null }] }),
       expectRows('events', { columns: counters, rows: [eventRow({ revision: 3 })] }),
-      expectRows('notifications', { columns: notificationColumns, rows: [{ user_id: 'alice', kind: 'hold-expired', event_id: eventId, data: { reservationId: r } }] }),
     );
   });
 
-  it('ReservationCancelled by the holder releases the seats without a notification', () => {
+  it('ReservationCancelled by the holder releases the seats', () => {
     const r = randomUUID();
     return spec.given(scheduled(), published(), reserved(r, 2, { status: 'confirmed' })).when(ev('ReservationCancelled', { reservationId: r, by: 'alice', byRole: 'holder', reason: null })).then(
       expectRows('reservations', { columns: ['id', 'status'], rows: [{ id: r, status: 'cancelled' }] }),
       expectRows('events', { columns: counters, rows: [eventRow({ revision: 3 })] }),
-      expectRows('notifications', { columns: notificationColumns, rows: [] }),
     );
   });
 
-  it('ReservationCancelled by the organizer notifies the holder with the reason', () => {
+  it('ReservationCancelled by the organizer releases the seats', () => {
     const r = randomUUID();
     return spec.given(scheduled(), published(), reserved(r, 2)).when(ev('ReservationCancelled', { reservationId: r, by: 'org', byRole: 'organizer', reason: 'double booking' })).then(
       expectRows('events', { columns: counters, rows: [eventRow({ revision: 3 })] }),
-      expectRows('notifications', { columns: notificationColumns, rows: [{ user_id: 'alice', kind: 'reservation-cancelled', event_id: eventId, data: { reservationId: r, reason: 'double booking' } }] }),
     );
   });
 
-  it('TicketedEventCancelled releases every reservation and waiting entry and notifies each user once', () => {
+  it('TicketedEventCancelled releases every reservation and waiting entry', () => {
     const [r1, r2, entry] = [randomUUID(), randomUUID(), randomUUID()];
     return spec
       .given(scheduled(3), published(), reserved(r1, 2), reserved(r2, 1, { userId: 'bob', status: 'confirmed' }), joined(entry, 'carol', 2))
@@ -167,12 +164,14 @@ describe('ticketing projection', () => {
         expectRows('events', { columns: [...counters, 'cancel_reason'], rows: [eventRow({ status: 'cancelled', capacity: 3, available: 0, revision: 5, cancel_reason: 'storm' })] }),
         expectRows('reservations', { columns: ['id', 'status'], rows: [{ id: r1, status: 'cancelled' }, { id: r2, status: 'cancelled' }] }),
         expectRows('waitlist', { columns: ['entry_id', 'status'], rows: [{ entry_id: entry, status: 'expired' }] }),
-        expectRows('notifications', {
-          columns: ['user_id', 'kind', 'data'],
-          rows: ['alice', 'bob', 'carol'].map((user_id) => ({ user_id, kind: 'event-cancelled', data: { reason: 'storm' } })),
-        }),
       );
   });
+
+  it('has no notifications table: notifications are their own context', () =>
+    spec.given().when(scheduled()).then(async ({ db: knex, schema }) => {
+      const { rows } = await knex.raw<{ rows: Array<{ table_name: string }> }>('SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name', [schema]);
+      expect(rows.map((r) => r.table_name)).toEqual(['collaborators', 'events', 'reservations', 'waitlist']);
+    }));
 
   it('WaitlistJoined queues the entry in join order and counts the waiting list', () => {
     const entry = randomUUID();
@@ -183,21 +182,19 @@ describe('ticketing projection', () => {
     );
   });
 
-  it('WaitlistOfferMade holds seats for the entry and notifies its user', () => {
+  it('WaitlistOfferMade holds seats for the entry', () => {
     const [entry, offer] = [randomUUID(), randomUUID()];
     return spec.given(scheduled(), published(), joined(entry, 'bob', 2)).when(offerMade(entry, offer, 'bob', 2)).then(
       expectRows('waitlist', { columns: ['entry_id', 'status', 'offer_id', 'offer_expires_at'], rows: [{ entry_id: entry, status: 'offered', offer_id: offer, offer_expires_at: '2030-01-01T02:00:00.000Z' }] }),
       expectRows('events', { columns: counters, rows: [eventRow({ offered: 2, available: 8, revision: 3 })] }),
-      expectRows('notifications', { columns: notificationColumns, rows: [{ user_id: 'bob', kind: 'waitlist-offer', event_id: eventId, data: { offerId: offer, quantity: 2, expiresAt: '2030-01-01T02:00:00.000Z' } }] }),
     );
   });
 
-  it('WaitlistOfferExpired releases the offered seats and notifies', () => {
+  it('WaitlistOfferExpired releases the offered seats', () => {
     const [entry, offer] = [randomUUID(), randomUUID()];
     return spec.given(scheduled(), published(), joined(entry, 'bob', 2), offerMade(entry, offer, 'bob', 2)).when(ev('WaitlistOfferExpired', { entryId: entry, offerId: offer })).then(
       expectRows('waitlist', { columns: ['entry_id', 'status'], rows: [{ entry_id: entry, status: 'expired' }] }),
       expectRows('events', { columns: counters, rows: [eventRow({ revision: 4 })] }),
-      expectRows('notifications', { columns: ['user_id', 'kind'], rows: [{ user_id: 'bob', kind: 'waitlist-offer' }, { user_id: 'bob', kind: 'waitlist-offer-expired' }] }),
     );
   });
 
@@ -209,7 +206,7 @@ describe('ticketing projection', () => {
     );
   });
 
-  it('WaitlistPromoted marks the entry promoted and notifies its user', () => {
+  it('WaitlistPromoted marks the entry promoted', () => {
     const [entry, r] = [randomUUID(), randomUUID()];
     return spec
       .given(scheduled(2), published(), reserved(randomUUID(), 2, { status: 'confirmed' }), joined(entry, 'bob', 1))
@@ -217,7 +214,6 @@ describe('ticketing projection', () => {
       .then(
         expectRows('waitlist', { columns: ['entry_id', 'status', 'reservation_id'], rows: [{ entry_id: entry, status: 'promoted', reservation_id: r }] }),
         expectRows('events', { columns: counters, rows: [eventRow({ capacity: 2, confirmed: 2, available: 0, waitlist_length: 0, revision: 4 })] }),
-        expectRows('notifications', { columns: notificationColumns, rows: [{ user_id: 'bob', kind: 'waitlist-promoted', event_id: eventId, data: { reservationId: r, via: 'auto' } }] }),
       );
   });
 

@@ -6,7 +6,8 @@
  */
 import { z, type ZodType } from 'zod';
 import { field } from '../dtoFields.js';
-import { eventSchema, notificationSchema, reservationSchema, waitlistEntrySchema } from '../ticketing/dtos.js';
+import { notificationSchema } from '../notifications/dtos.js';
+import { eventSchema, reservationSchema, waitlistEntrySchema } from '../ticketing/dtos.js';
 import { CLOSE, ERROR_CODES, clientMessage } from './protocol.js';
 
 const feedPosition = (description: string) => field(z.string().regex(/^\d+$/), `${description} A changefeed position (decimal string), not an event-store position.`, '1842');

@@ -231,24 +231,6 @@ export const analyticsOverviewSchema = z.object({
   ),
 });
 
-export const notificationSchema = z
-  .object({
-    id: field(z.uuid(), 'The notification id.', '3d4e5f6a-7b8c-4d9e-8f0a-1b2c3d4e5f6a'),
-    kind: field(
-      z.string(),
-      'What happened: event-cancelled, hold-expired, reservation-cancelled, waitlist-offer, waitlist-offer-expired or waitlist-promoted.',
-      'waitlist-offer',
-    ),
-    eventId: field(z.uuid(), 'The event it is about.', EXAMPLE.eventId),
-    data: field(z.unknown(), 'Details for this kind (e.g. offerId, quantity, expiresAt for waitlist-offer).', { offerId: EXAMPLE.offerId, quantity: 2 }),
-    createdAt: instantField('When it happened'),
-    read: field(z.boolean(), 'Whether the user marked it read.', false),
-  })
-  .meta({ id: 'Notification', description: 'An in-app notification.' });
-
-export const notificationPageSchema = pageOf(notificationSchema, 'notifications');
-export const markedSchema = z.object({ marked: count('How many notifications were marked read now.', 3) });
-
 export type EventDto = z.input<typeof eventSchema>;
 export type ReservationDto = z.input<typeof reservationSchema>;
 export type WaitlistEntryDto = z.input<typeof waitlistEntrySchema>;

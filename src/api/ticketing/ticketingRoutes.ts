@@ -2,7 +2,6 @@
 import type { RouteDefinition } from '../routes.js';
 import { analyticsRoutes } from './analyticsRoutes.js';
 import { eventRoutes } from './eventRoutes.js';
-import { notificationRoutes } from './notificationRoutes.js';
 import { reservationRoutes } from './reservationRoutes.js';
 import type { TicketingRouteDeps } from './routeHelpers.js';
 import { waitlistRoutes } from './waitlistRoutes.js';
@@ -21,6 +20,5 @@ export function ticketingRoutes(deps: TicketingRouteDeps): RouteDefinition[] {
     analytics.ofEvent,
     ...events.collaborators,
     analytics.overview,
-    ...notificationRoutes(deps),
   ];
 }

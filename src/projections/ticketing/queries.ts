@@ -185,26 +185,3 @@ export async function overdueWork(db: Knex, now: Date, limit = 500) {
   ]);
   return { holds, offers, promotable };
 }
-
-export async function notificationsOf(db: Knex, userId: string, opts: { unreadOnly: boolean; limit: number; after?: { c: string; id: string } }) {
-  const query = db(`${t('notifications')} as n`)
-    .leftJoin('notification_reads as r', function () {
-      this.on('r.notification_id', '=', 'n.id').andOn('r.user_id', '=', 'n.user_id');
-    })
-    .where('n.user_id', userId)
-    .orderBy([{ column: 'n.created_at', order: 'desc' }, { column: 'n.id', order: 'desc' }])
-    .limit(opts.limit + 1)
-    .select<Array<{ id: string; kind: string; event_id: string; data: unknown; created_at: Date; read_at: Date | null }>>('n.id', 'n.kind', 'n.event_id', 'n.data', 'n.created_at', 'r.read_at');
-  if (opts.unreadOnly) query.whereNull('r.read_at');
-  if (opts.after) query.whereRaw('(n.created_at, n.id) < (?, ?)', [opts.after.c, opts.after.id]);
-  return query;
-}
-
-export async function markNotificationsRead(db: Knex, userId: string, notificationId?: string): Promise<number> {
-  const source = db(t('notifications')).where({ user_id: userId }).select(db.raw('?', [userId]), 'id');
-  if (notificationId) source.andWhere({ id: notificationId });
-  const result = await db.raw<{ rowCount: number }>(
-    `INSERT INTO notification_reads (user_id, notification_id) ${source.toQuery()} ON CONFLICT DO NOTHING`,
-  );
-  return result.rowCount;
-}

@@ -1,23 +1,22 @@
 /**
  * The ticketing read model (schema rm_ticketing): events with live seat counters,
- * reservations, waitlist entries, collaborators and notifications. Publishes
- * `event:<id>` (availability, price, status) and `user:<id>` (the user's reservations,
- * waitlist entries and notifications) to the changefeed.
+ * reservations, waitlist entries and collaborators. Publishes `event:<id>` (availability,
+ * price, status) and `user:<id>` (the user's reservations and waitlist entries) to the
+ * changefeed. Notifications are their own context (src/projections/notifications).
  */
 import type { Knex } from 'knex';
-import { v5 as uuidv5 } from 'uuid';
 import { fifoPromotions, quotePrice, ticketedEventEventTypes, type TicketedEventEvent, type TicketedEventEventType } from '../../domain/ticketing/index.js';
 import type { RecordedEvent } from '../../eventstore/eventStore.js';
-import type { Projection, ProjectionContext } from '../projection.js';
+import { pendingInserts, type Projection, type ProjectionContext } from '../projection.js';
 import { eventDto, reservationDto, waitlistEntryDto } from '../../api/ticketing/dtoBuilders.js';
 import type { EventRow, ReservationRow, WaitlistRow } from './rows.js';
 
 export const TICKETING_PROJECTION = 'ticketing';
-const NOTIFICATION_NAMESPACE = '3c1e9a7d-2f4b-4e8a-b6d0-9a5f7c3e1b24';
 
 export const ticketingProjection = (): Projection => ({
   name: TICKETING_PROJECTION,
-  version: 1,
+  // 2: notifications moved to their own projection (the rebuild drops the old table)
+  version: 2,
   eventTypes: ticketedEventEventTypes,
   setup,
   apply: (event, ctx) => apply(event as RecordedEvent<TicketedEventEventType>, ctx),
@@ -97,18 +96,6 @@ async function setup(db: Knex | Knex.Transaction, s: string): Promise<void> {
       PRIMARY KEY (event_id, user_id)
     );
 
-    -- ids are derived from (event position, user, kind), so a rebuild reproduces them
-    -- and read marks (kept outside the projection, in notification_reads) stay valid
-    CREATE TABLE ${s}.notifications (
-      id uuid PRIMARY KEY,
-      user_id text NOT NULL,
-      kind text NOT NULL,
-      event_id uuid NOT NULL,
-      data jsonb NOT NULL,
-      created_at timestamptz NOT NULL,
-      read_at timestamptz
-    );
-    CREATE INDEX notifications_user_idx ON ${s}.notifications (user_id, created_at DESC, id);
   `);
 }
 
@@ -139,17 +126,8 @@ const touchedEvents = (ctx: Ctx): Map<string, Touched> => {
  * New reservations are inserted in one statement per run of SeatsReserved events (the
  * bulk of a busy batch). Any other event first writes them, so it sees every row.
  */
-const newReservations = (ctx: Ctx): Array<Record<string, unknown>> => {
-  let rows = ctx.batch.get('newReservations') as Array<Record<string, unknown>> | undefined;
-  if (!rows) ctx.batch.set('newReservations', (rows = []));
-  return rows;
-};
-
-async function insertNewReservations(ctx: Ctx): Promise<void> {
-  const rows = newReservations(ctx);
-  if (rows.length === 0) return;
-  await ctx.trx(`${ctx.schema}.reservations`).insert(rows.splice(0));
-}
+const newReservations = (ctx: Ctx) => pendingInserts(ctx, 'reservations');
+const insertNewReservations = (ctx: Ctx) => newReservations(ctx).flush();
 
 function touch(ctx: Ctx, eventId: string, revision: bigint, position: bigint, at: Date): Touched {
   const all = touchedEvents(ctx);
@@ -267,8 +245,6 @@ const eventCancelled: Handler<'TicketedEventCancelled'> = async (d, on) => {
   Object.assign(on.seats, { held: 0, confirmed: 0, offered: 0 }); // earlier changes in this batch are released too
   for (const r of affected) ctx.publish(`user:${r.user_id}`, { type: 'reservation', reservation: reservationDto(r) });
   for (const w of waiters) ctx.publish(`user:${w.user_id}`, { type: 'waitlist', entry: waitlistEntryDto(w, undefined) });
-  const users = new Set([...affected.map((r) => r.user_id), ...waiters.map((w) => w.user_id)]);
-  for (const userId of users) await notify(on, userId, 'event-cancelled', { reason: d.reason });
 };
 
 const seatsReserved: Handler<'SeatsReserved'> = async (d, on) => {
@@ -286,7 +262,7 @@ const seatsReserved: Handler<'SeatsReserved'> = async (d, on) => {
     created_at: new Date(d.reservedAt),
     updated_at: at,
   };
-  newReservations(ctx).push({ ...reservation });
+  newReservations(ctx).add({ ...reservation });
   seats[d.status === 'held' ? 'held' : 'confirmed'] += d.quantity;
   if (d.offerId) seats.offered -= d.quantity;
   if (d.waitlistEntryId) {
@@ -304,14 +280,12 @@ const reservationConfirmed: Handler<'ReservationConfirmed'> = async (d, on) => {
 const holdExpired: Handler<'HoldExpired'> = async (d, on) => {
   const r = await setReservationStatus(on.ctx, d.reservationId, 'expired', on.at);
   on.seats.held -= r.quantity;
-  await notify(on, r.user_id, 'hold-expired', { reservationId: r.id });
 };
 
 const reservationCancelled: Handler<'ReservationCancelled'> = async (d, on) => {
   const before = await on.ctx.trx(`${on.ctx.schema}.reservations`).where({ id: d.reservationId }).first<ReservationRow>();
   const r = await setReservationStatus(on.ctx, d.reservationId, 'cancelled', on.at);
   if (before?.status === 'held' || before?.status === 'confirmed') on.seats[before.status] -= r.quantity;
-  if (d.byRole === 'organizer') await notify(on, r.user_id, 'reservation-cancelled', { reservationId: r.id, reason: d.reason });
 };
 
 const waitlistJoined: Handler<'WaitlistJoined'> = async (d, on) => {
@@ -341,20 +315,17 @@ const offerMade: Handler<'WaitlistOfferMade'> = async (d, on) => {
   const entry = await setEntry(on.ctx, d.entryId, { status: 'offered', offer_id: d.offerId, offer_expires_at: d.expiresAt }, on.at);
   on.seats.offered += d.quantity;
   await publishEntry(on.ctx, entry);
-  await notify(on, entry.user_id, 'waitlist-offer', { offerId: d.offerId, quantity: d.quantity, expiresAt: d.expiresAt });
 };
 
 const offerExpired: Handler<'WaitlistOfferExpired'> = async (d, on) => {
   const entry = await setEntry(on.ctx, d.entryId, { status: 'expired' }, on.at);
   on.seats.offered -= entry.quantity;
   await publishEntry(on.ctx, entry);
-  await notify(on, entry.user_id, 'waitlist-offer-expired', { offerId: d.offerId });
 };
 
 const waitlistPromoted: Handler<'WaitlistPromoted'> = async (d, on) => {
   const entry = await setEntry(on.ctx, d.entryId, { status: 'promoted', reservation_id: d.reservationId }, on.at);
   await publishEntry(on.ctx, entry);
-  await notify(on, entry.user_id, 'waitlist-promoted', { reservationId: d.reservationId, via: d.via });
 };
 
 const collaboratorAdded: Handler<'CollaboratorAdded'> = async (d, on) => {
@@ -418,18 +389,6 @@ async function publishEntry(ctx: Ctx, entry: WaitlistRow): Promise<void> {
     place = Number(count);
   }
   ctx.publish(`user:${entry.user_id}`, { type: 'waitlist', entry: waitlistEntryDto(entry, place) });
-}
-
-/** Notification ids derive from (event position, user, kind), so a rebuild reproduces them. */
-async function notify(on: Applying, userId: string, kind: string, data: unknown): Promise<void> {
-  const { ctx, eventId, at } = on;
-  const id = uuidv5(`${on.position}:${userId}:${kind}`, NOTIFICATION_NAMESPACE);
-  await ctx
-    .trx(`${ctx.schema}.notifications`)
-    .insert({ id, user_id: userId, kind, event_id: eventId, data: JSON.stringify(data), created_at: at })
-    .onConflict('id')
-    .ignore();
-  ctx.publish(`user:${userId}`, { type: 'notification', notification: { id, kind, eventId, data, createdAt: at.toISOString(), read: false } });
 }
 
 /**

@@ -1,13 +1,24 @@
-/** The caller's notifications (written by the ticketing projection today; issue 10 item 4 gives them their own context). */
+/** The caller's notifications (the notifications context: src/projections/notifications). */
+import type { Knex } from 'knex';
 import { z } from 'zod';
-import { markNotificationsRead, notificationsOf } from '../../projections/ticketing/queries.js';
+import { readAtCheckpoint } from '../../projections/runtime.js';
+import { NOTIFICATIONS_PROJECTION } from '../../projections/notifications/notificationsProjection.js';
+import { hasNotification, notificationsOf } from '../../projections/notifications/queries.js';
 import { cursorKeys, decodeCursor, page } from '../pagination.js';
 import { notFoundHttp } from '../problem.js';
 import { access, route, schemas, type RouteDefinition } from '../routes.js';
-import { markedSchema, notificationPageSchema } from './dtos.js';
-import { eventParams, positionHeader, readsTicketing, readTicketing, type TicketingRouteDeps } from './routeHelpers.js';
+// a platform helper that happens to live with the ticketing routes
+import { positionHeader } from '../ticketing/routeHelpers.js';
+import { markedSchema, notificationDto, notificationPageSchema } from './dtos.js';
+import { markNotificationsRead } from './readMarks.js';
 
-export function notificationRoutes(deps: Pick<TicketingRouteDeps, 'knex'>): RouteDefinition[] {
+export interface NotificationRouteDeps {
+  knex: Knex;
+}
+
+const idParams = z.object({ id: z.uuid() });
+
+export function notificationRoutes(deps: NotificationRouteDeps): RouteDefinition[] {
   const { knex } = deps;
   return [
     route({
@@ -18,18 +29,15 @@ export function notificationRoutes(deps: Pick<TicketingRouteDeps, 'knex'>): Rout
       response: notificationPageSchema,
       problems: ['invalid-cursor'],
       access: access.user,
-      readsProjections: readsTicketing,
+      readsProjections: [NOTIFICATIONS_PROJECTION],
       query: schemas.pagination.extend({ unread: z.enum(['true', 'false']).optional() }),
       handler: async (ctx) => {
         const after = decodeCursor(ctx.query.cursor, cursorKeys.createdAt);
         const filter = { unreadOnly: ctx.query.unread === 'true', limit: ctx.query.limit, after };
-        const { value: rows, position } = await readTicketing(knex, (db) => notificationsOf(db, ctx.principal!.userId, filter));
+        const { value: rows, position } = await readAtCheckpoint(knex, NOTIFICATIONS_PROJECTION, (db) => notificationsOf(db, ctx.principal!.userId, filter));
         const result = page(rows, ctx.query.limit, (r) => ({ c: r.created_at.toISOString(), id: r.id }));
         return {
-          body: {
-            items: result.items.map((r) => ({ id: r.id, kind: r.kind, eventId: r.event_id, data: r.data, createdAt: r.created_at.toISOString(), read: r.read_at !== null })),
-            nextCursor: result.nextCursor,
-          },
+          body: { items: result.items.map((r) => notificationDto(r, r.read_at !== null)), nextCursor: result.nextCursor },
           headers: positionHeader(position),
         };
       },
@@ -41,14 +49,11 @@ export function notificationRoutes(deps: Pick<TicketingRouteDeps, 'knex'>): Rout
       tags: ['notifications'],
       problems: ['not-found'],
       access: access.user,
-      params: eventParams,
+      params: idParams,
       successStatus: 204,
       handler: async (ctx) => {
         const marked = await markNotificationsRead(knex, ctx.principal!.userId, ctx.params.id);
-        if (marked === 0) {
-          const exists = await notificationsOf(knex, ctx.principal!.userId, { unreadOnly: false, limit: 1000 });
-          if (!exists.some((n) => n.id === ctx.params.id)) throw notFoundHttp('Notification');
-        }
+        if (marked === 0 && !(await hasNotification(knex, ctx.principal!.userId, ctx.params.id))) throw notFoundHttp('Notification');
         return { status: 204 };
       },
     }),

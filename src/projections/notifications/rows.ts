@@ -1,0 +1,17 @@
+/** Row shapes of the notifications read model (schema rm_notifications), as pg returns them. */
+
+/** Which context a notification comes from; its subject is that context's aggregate (ticketing: the event). */
+export type NotificationSource = 'ticketing';
+
+export interface NotificationRow {
+  id: string;
+  user_id: string;
+  source: NotificationSource;
+  subject_id: string;
+  kind: string;
+  /** What the kind's text (and, later, its e-mail template) needs. */
+  data: unknown;
+  created_at: Date;
+  /** bigint as text: the store position of the event that caused it. */
+  position: string;
+}

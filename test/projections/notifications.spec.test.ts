@@ -1,0 +1,171 @@
+/**
+ * The notifications projection (issue 10 item 4), kind by kind: given ticketing events →
+ * expected rows of rm_notifications and the `user:<id>` updates, on a real database.
+ * It keeps its own copy of who holds what, so it never reads the ticketing tables.
+ */
+import { randomUUID } from 'node:crypto';
+import { v5 as uuidv5 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ticketedEventStreamName, type TicketedEventEvent } from '../../src/domain/ticketing/index.js';
+import { NOTIFICATION_ID_NAMESPACE, notificationsProjection } from '../../src/projections/notifications/notificationsProjection.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { expectPublished, expectRows, projectionSpec, type ProjectionSpec, type SpecEvent } from '../support/projectionSpec.js';
+
+let db: TestDatabase;
+let spec: ProjectionSpec;
+beforeAll(async () => {
+  db = await createTestDatabase('notifications_spec');
+  spec = await projectionSpec(notificationsProjection(), db.url);
+});
+afterAll(async () => {
+  await spec?.close();
+  await db?.drop();
+});
+
+const eventId = randomUUID();
+const stream = ticketedEventStreamName(eventId);
+const ev = <E extends TicketedEventEvent>(type: E['type'], data: E['data']): SpecEvent => ({ type, data, stream });
+const at = (position: number) => new Date(Date.parse('2030-01-01T00:00:00.000Z') + position * 1000).toISOString();
+/** The id a notification of the event at `position` gets: the same derivation as before it had its own context. */
+const idOf = (position: number, userId: string, kind: string) => uuidv5(`${position}:${userId}:${kind}`, NOTIFICATION_ID_NAMESPACE);
+
+const scheduled = () =>
+  ev('TicketedEventScheduled', {
+    eventId,
+    capacity: 10,
+    organizerId: 'org',
+    title: 'Gig',
+    description: 'Loud',
+    venue: 'Hall',
+    startsAt: '2030-02-01T20:00:00.000Z',
+    endsAt: '2030-02-01T23:00:00.000Z',
+    timezone: 'Europe/Berlin',
+    maxPerReservation: 6,
+    pricing: { currency: 'EUR', basePrice: 1000, demandTiers: [] },
+    holdMinutes: 15,
+    waitlist: { enabled: true, mode: 'auto', offerMinutes: 30 },
+  });
+const published = () => ev('TicketedEventPublished', {});
+const reserved = (reservationId: string, userId: string, extra: Partial<{ status: 'held' | 'confirmed'; waitlistEntryId: string }> = {}) =>
+  ev('SeatsReserved', {
+    reservationId,
+    userId,
+    quantity: 2,
+    unitPrice: 1000,
+    currency: 'EUR',
+    status: extra.status ?? 'held',
+    reservedAt: '2030-01-01T00:00:30.000Z',
+    ...(extra.waitlistEntryId ? { waitlistEntryId: extra.waitlistEntryId } : {}),
+  });
+const joined = (entryId: string, userId: string) => ev('WaitlistJoined', { entryId, userId, quantity: 2 });
+const offerMade = (entryId: string, offerId: string, userId: string) => ev('WaitlistOfferMade', { entryId, offerId, userId, quantity: 2, expiresAt: '2030-01-01T02:00:00.000Z' });
+
+const columns = ['id', 'user_id', 'source', 'subject_id', 'kind', 'data', 'created_at', 'position'];
+const row = (position: number, userId: string, kind: string, data: unknown) => ({
+  id: idOf(position, userId, kind),
+  user_id: userId,
+  source: 'ticketing',
+  subject_id: eventId,
+  kind,
+  data,
+  created_at: at(position),
+  position,
+});
+const live = (position: number, userId: string, kind: string, data: unknown) => ({
+  type: 'notification',
+  notification: { id: idOf(position, userId, kind), kind, eventId, data, createdAt: at(position), read: false },
+});
+
+describe('notifications projection (ticketing source)', () => {
+  it('hold-expired: the holder of the expired hold', () => {
+    const r = randomUUID();
+    return spec.given(scheduled(), published(), reserved(r, 'alice')).when(ev('HoldExpired', { reservationId: r })).then(
+      expectRows('notifications', { columns, rows: [row(3, 'alice', 'hold-expired', { reservationId: r })] }),
+      expectPublished('user:alice', [live(3, 'alice', 'hold-expired', { reservationId: r })]),
+    );
+  });
+
+  it('reservation-cancelled: the holder, with the reason, when the organizer cancelled', () => {
+    const r = randomUUID();
+    return spec.given(scheduled(), published(), reserved(r, 'alice')).when(ev('ReservationCancelled', { reservationId: r, by: 'org', byRole: 'organizer', reason: 'double booking' })).then(
+      expectRows('notifications', { columns, rows: [row(3, 'alice', 'reservation-cancelled', { reservationId: r, reason: 'double booking' })] }),
+      expectPublished('user:alice', [live(3, 'alice', 'reservation-cancelled', { reservationId: r, reason: 'double booking' })]),
+    );
+  });
+
+  it('no notification when holders cancel their own reservation, or for events nobody needs to hear about', () => {
+    const r = randomUUID();
+    return spec
+      .given(scheduled(), published())
+      .when(reserved(r, 'alice', { status: 'confirmed' }), ev('ReservationCancelled', { reservationId: r, by: 'alice', byRole: 'holder', reason: null }), ev('CapacityChanged', { from: 10, to: 4 }))
+      .then(expectRows('notifications', { columns, rows: [] }), expectPublished('user:alice', []));
+  });
+
+  it('event-cancelled: every user holding seats or waiting, once each; released ones are not told', () => {
+    const [r1, r2, r3, gone, entry, promotedEntry] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    return spec
+      .given(
+        scheduled(),
+        published(),
+        reserved(r1, 'alice'),
+        reserved(r2, 'alice', { status: 'confirmed' }),
+        reserved(r3, 'bob', { status: 'confirmed' }),
+        reserved(gone, 'dave'),
+        ev('HoldExpired', { reservationId: gone }),
+        joined(entry, 'carol'),
+        joined(promotedEntry, 'erin'),
+        reserved(randomUUID(), 'erin', { status: 'confirmed', waitlistEntryId: promotedEntry }),
+      )
+      .when(ev('TicketedEventCancelled', { reason: 'storm', by: 'org' }))
+      .then(
+        expectRows('notifications', {
+          columns,
+          rows: [row(6, 'dave', 'hold-expired', { reservationId: gone }), ...['alice', 'bob', 'carol', 'erin'].map((user) => row(10, user, 'event-cancelled', { reason: 'storm' }))],
+        }),
+        ({ published: updates }) => expect(updates.map((u) => u.channel).sort()).toEqual(['user:alice', 'user:bob', 'user:carol', 'user:erin']),
+      );
+  });
+
+  it('waitlist-offer: the entry’s user, with the offer, its seats and expiry', () => {
+    const [entry, offer] = [randomUUID(), randomUUID()];
+    const data = { offerId: offer, quantity: 2, expiresAt: '2030-01-01T02:00:00.000Z' };
+    return spec.given(scheduled(), published(), joined(entry, 'bob')).when(offerMade(entry, offer, 'bob')).then(
+      expectRows('notifications', { columns, rows: [row(3, 'bob', 'waitlist-offer', data)] }),
+      expectPublished('user:bob', [live(3, 'bob', 'waitlist-offer', data)]),
+    );
+  });
+
+  it('waitlist-offer-expired: the entry’s user; the entry no longer counts as waiting', () => {
+    const [entry, offer] = [randomUUID(), randomUUID()];
+    return spec
+      .given(scheduled(), published(), joined(entry, 'bob'), offerMade(entry, offer, 'bob'))
+      .when(ev('WaitlistOfferExpired', { entryId: entry, offerId: offer }), ev('TicketedEventCancelled', { reason: null, by: 'org' }))
+      .then(
+        expectRows('notifications', { columns: ['user_id', 'kind', 'data'], rows: [
+          { user_id: 'bob', kind: 'waitlist-offer', data: { offerId: offer, quantity: 2, expiresAt: '2030-01-01T02:00:00.000Z' } },
+          { user_id: 'bob', kind: 'waitlist-offer-expired', data: { offerId: offer } },
+        ] }),
+        expectPublished('user:bob', [live(4, 'bob', 'waitlist-offer-expired', { offerId: offer })]),
+      );
+  });
+
+  it('waitlist-promoted: the entry’s user, with the reservation and how', () => {
+    const [entry, r] = [randomUUID(), randomUUID()];
+    return spec.given(scheduled(), published(), joined(entry, 'bob')).when(ev('WaitlistPromoted', { entryId: entry, reservationId: r, via: 'auto' })).then(
+      expectRows('notifications', { columns, rows: [row(3, 'bob', 'waitlist-promoted', { reservationId: r, via: 'auto' })] }),
+      expectPublished('user:bob', [live(3, 'bob', 'waitlist-promoted', { reservationId: r, via: 'auto' })]),
+    );
+  });
+
+  it('keeps its own copy of the event title (for templates), following renames', () =>
+    spec.given(scheduled()).when(ev('TicketedEventDetailsChanged', { title: 'Big gig' })).then(
+      expectRows('ticketing_events', { columns: ['id', 'title'], rows: [{ id: eventId, title: 'Big gig' }] }),
+    ));
+
+  it('a reservation made and expiring in one batch is found (new holders are written before other events)', () => {
+    const r = randomUUID();
+    return spec.given(scheduled(), published()).when(reserved(r, 'alice'), ev('HoldExpired', { reservationId: r })).then(
+      expectRows('notifications', { columns: ['user_id', 'kind'], rows: [{ user_id: 'alice', kind: 'hold-expired' }] }),
+    );
+  });
+});
