@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import WebSocket from 'ws';
-import type { RequestMeta } from '../src/commands/ticketing/ticketingCommands.js';
+import type { RequestMeta } from '../src/commands/meta.js';
 import { ticketingContext } from '../src/contexts/ticketing.js';
 import { createKnex, migrateToLatest } from '../src/database.js';
 import {

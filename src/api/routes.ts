@@ -242,3 +242,8 @@ export const schemas = {
     cursor: z.string().max(500).optional(),
   }),
 };
+
+/** X-Position for an answer: the store position of the newest event it reflects (none before the first event). */
+export function positionHeader(position: bigint | undefined): Record<string, string> {
+  return position !== undefined && position >= 0n ? { 'X-Position': position.toString() } : {};
+}

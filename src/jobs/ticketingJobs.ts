@@ -8,7 +8,8 @@
  */
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { systemMeta, type TicketingCommands } from '../commands/ticketing/ticketingCommands.js';
+import { systemMeta } from '../commands/meta.js';
+import type { TicketingCommands } from '../commands/ticketing/ticketingCommands.js';
 import type { TicketedEventEvent } from '../domain/ticketing/index.js';
 import type { Projection } from '../projections/projection.js';
 import { overdueWork } from '../projections/ticketing/queries.js';

@@ -5,27 +5,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ticketedEventStreamName, type TicketedEventEvent } from '../../src/domain/ticketing/index.js';
 import { NOTIFICATION_ID_NAMESPACE, notificationsProjection } from '../../src/projections/notifications/notificationsProjection.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { expectPublished, expectRows, projectionSpec, type ProjectionSpec, type SpecEvent } from '../support/projectionSpec.js';
+import { expectPublished, expectRows, projectionSpecForFile, specRecordedAt as at, type SpecEvent } from '../support/projectionSpec.js';
 
-let db: TestDatabase;
-let spec: ProjectionSpec;
-beforeAll(async () => {
-  db = await createTestDatabase('notifications_spec');
-  spec = await projectionSpec(notificationsProjection(), db.url);
-});
-afterAll(async () => {
-  await spec?.close();
-  await db?.drop();
-});
+const spec = projectionSpecForFile(notificationsProjection(), 'notifications_spec');
 
 const eventId = randomUUID();
 const stream = ticketedEventStreamName(eventId);
 const ev = <E extends TicketedEventEvent>(type: E['type'], data: E['data']): SpecEvent => ({ type, data, stream });
-const at = (position: number) => new Date(Date.parse('2030-01-01T00:00:00.000Z') + position * 1000).toISOString();
 /** The id a notification of the event at `position` gets: the same derivation as before it had its own context. */
 const idOf = (position: number, userId: string, kind: string) => uuidv5(`${position}:${userId}:${kind}`, NOTIFICATION_ID_NAMESPACE);
 

@@ -4,28 +4,16 @@
  * notifications are the notifications projection's (notifications.spec.test.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ticketedEventStreamName, type TicketedEventEvent } from '../../src/domain/ticketing/index.js';
 import { ticketingProjection } from '../../src/projections/ticketing/ticketingProjection.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { expectPublished, expectRows, projectionSpec, type ProjectionSpec, type SpecEvent } from '../support/projectionSpec.js';
+import { expectPublished, expectRows, projectionSpecForFile, specRecordedAt as at, type SpecEvent } from '../support/projectionSpec.js';
 
-let db: TestDatabase;
-let spec: ProjectionSpec;
-beforeAll(async () => {
-  db = await createTestDatabase('ticketing_spec');
-  spec = await projectionSpec(ticketingProjection(), db.url);
-});
-afterAll(async () => {
-  await spec?.close();
-  await db?.drop();
-});
+const spec = projectionSpecForFile(ticketingProjection(), 'ticketing_spec');
 
 const eventId = randomUUID();
 const stream = ticketedEventStreamName(eventId);
 const ev = <E extends TicketedEventEvent>(type: E['type'], data: E['data']): SpecEvent => ({ type, data, stream });
-/** recordedAt of the event at `position` (the helper's default clock). */
-const at = (position: number) => new Date(Date.parse('2030-01-01T00:00:00.000Z') + position * 1000).toISOString();
 
 const pricing = { currency: 'EUR', basePrice: 1000, demandTiers: [] };
 const scheduled = (capacity = 10) =>

@@ -12,10 +12,11 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createKnex } from '../../src/database.js';
 import type { EventMetadata, RecordedEvent } from '../../src/eventstore/eventStore.js';
 import type { Projection, ProjectionContext, PublishOptions } from '../../src/projections/projection.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
 
 export interface SpecEvent {
   type: string;
@@ -51,6 +52,24 @@ export interface ProjectionSpec {
 }
 
 const EPOCH = Date.parse('2030-01-01T00:00:00.000Z');
+
+/** recordedAt of the event at `position` (the helper's default clock). */
+export const specRecordedAt = (position: number) => new Date(EPOCH + position * 1000).toISOString();
+
+/** A spec for one test file: its own database (vitest hooks create and drop it). */
+export function projectionSpecForFile(projection: Projection, databasePrefix: string): Pick<ProjectionSpec, 'given'> {
+  let db: TestDatabase | undefined;
+  let spec: ProjectionSpec | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase(databasePrefix);
+    spec = await projectionSpec(projection, db.url);
+  });
+  afterAll(async () => {
+    await spec?.close();
+    await db?.drop();
+  });
+  return { given: (...events) => spec!.given(...events) };
+}
 
 export async function projectionSpec(projection: Projection, databaseUrl: string): Promise<ProjectionSpec> {
   const db = createKnex(databaseUrl, { max: 2 });
@@ -92,7 +111,7 @@ function record(events: SpecEvent[]): RecordedEvent[] {
       streamName: event.stream,
       revision,
       position,
-      recordedAt: event.recordedAt ?? new Date(EPOCH + Number(position) * 1000),
+      recordedAt: event.recordedAt ?? new Date(specRecordedAt(Number(position))),
     };
   });
 }

@@ -6,9 +6,8 @@ import { NOTIFICATIONS_PROJECTION } from '../../projections/notifications/notifi
 import { hasNotification, notificationsOf } from '../../projections/notifications/queries.js';
 import { cursorKeys, decodeCursor, page } from '../pagination.js';
 import { notFoundHttp } from '../problem.js';
-import { access, route, schemas, type RouteDefinition } from '../routes.js';
+import { access, route, schemas, type RouteDefinition, positionHeader } from '../routes.js';
 // a platform helper that happens to live with the ticketing routes
-import { positionHeader } from '../ticketing/routeHelpers.js';
 import { markedSchema, notificationDto, notificationPageSchema } from './dtos.js';
 import { markNotificationsRead } from './readMarks.js';
 

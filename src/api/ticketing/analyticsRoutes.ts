@@ -1,9 +1,9 @@
 /** Analytics from the read model: one event's figures (its team) and the overview (administrators). */
 import { analyticsOverview, eventAnalytics, getEventRow } from '../../projections/ticketing/queries.js';
 import { HttpError } from '../problem.js';
-import { access, route, type RouteDefinition } from '../routes.js';
+import { access, route, type RouteDefinition, positionHeader } from '../routes.js';
 import { analyticsOverviewSchema, eventAnalyticsSchema } from './dtos.js';
-import { eventAccess, eventParams, positionHeader, readsTicketing, readTicketing, type TicketingRouteDeps } from './routeHelpers.js';
+import { eventAccess, eventParams, readsTicketing, readTicketing, type TicketingRouteDeps } from './routeHelpers.js';
 
 export function analyticsRoutes(deps: TicketingRouteDeps): { ofEvent: RouteDefinition; overview: RouteDefinition } {
   const { knex } = deps;

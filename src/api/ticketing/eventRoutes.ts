@@ -7,7 +7,7 @@ import { getEventRow, listEvents } from '../../projections/ticketing/queries.js'
 import { cursorKeys, decodeCursor, page } from '../pagination.js';
 import { HttpError } from '../problem.js';
 import type { ProblemCode } from '../problemCodes.js';
-import { access, route, schemas, type RouteDefinition } from '../routes.js';
+import { access, route, schemas, type RouteDefinition, positionHeader } from '../routes.js';
 import { queryInstant } from '../schemas.js';
 import { eventDto, eventDtoOfState } from './dtoBuilders.js';
 import { eventPageSchema, eventSchema, historySchema } from './dtos.js';
@@ -19,7 +19,6 @@ import {
   inTeam,
   isAdmin,
   meta,
-  positionHeader,
   priceOf,
   readsTicketing,
   readTicketing,

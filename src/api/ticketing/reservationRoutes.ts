@@ -6,7 +6,7 @@ import { DomainError, notFound } from '../../domain/shared/errors.js';
 import { reservationsOf } from '../../projections/ticketing/queries.js';
 import { cursorKeys, decodeCursor, page } from '../pagination.js';
 import { notFoundHttp } from '../problem.js';
-import { access, route, schemas, type RouteDefinition } from '../routes.js';
+import { access, route, schemas, type RouteDefinition, positionHeader } from '../routes.js';
 import { reservationDto } from './dtoBuilders.js';
 import { reservationPageSchema, reservationSchema } from './dtos.js';
 import {
@@ -15,7 +15,6 @@ import {
   eventAccess,
   eventParams,
   meta,
-  positionHeader,
   readsTicketing,
   readTicketing,
   reservationResult,

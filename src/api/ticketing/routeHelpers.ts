@@ -69,10 +69,6 @@ export function meta(ctx: AnyContext): RequestMeta {
  * X-Position of a GET answer: the newest event it reflects (domain state: the last folded
  * event; read model: its checkpoint). Omitted when unknown.
  */
-export function positionHeader(position: bigint | undefined): Record<string, string> {
-  return position !== undefined && position >= 0n ? { 'X-Position': position.toString() } : {};
-}
-
 /** A command's answer: the body, its stream revision (ETag) and store position (X-Position). */
 export function commandResult<Body>(body: Body, result: { revision: bigint | undefined; position: bigint | undefined }) {
   return {

@@ -5,7 +5,7 @@ import { explainWaitlist, type TicketedEventState, type WaitlistEntry } from '..
 import { waitlistOf } from '../../projections/ticketing/queries.js';
 import { cursorKeys, decodeCursor, page } from '../pagination.js';
 import { notFoundHttp } from '../problem.js';
-import { route, schemas, type RouteDefinition } from '../routes.js';
+import { route, schemas, type RouteDefinition, positionHeader } from '../routes.js';
 import { waitlistEntryDto, waitlistEntryDtoOfState } from './dtoBuilders.js';
 import { reservationSchema, waitlistEntrySchema, waitlistPageSchema } from './dtos.js';
 import {
@@ -14,7 +14,6 @@ import {
   eventAccess,
   eventParams,
   meta,
-  positionHeader,
   readsTicketing,
   reservationResult,
   type TicketingRouteDeps,

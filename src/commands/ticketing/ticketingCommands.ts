@@ -23,8 +23,6 @@ import { reserveSeats } from './reserveSeats.js';
 import { scheduleEvent, type CreateEventInput } from './scheduleEvent.js';
 import type { TicketingDeps } from './ticketedEventStream.js';
 
-export type { Actor, RequestMeta } from '../meta.js';
-export { systemMeta } from '../meta.js';
 export type { TicketingResult } from './ticketedEventStream.js';
 
 export class TicketingCommands {

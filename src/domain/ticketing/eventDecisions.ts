@@ -23,7 +23,7 @@ import {
   requireScheduled,
 } from './guards.js';
 import type { TicketedEventState } from './state.js';
-import { instantProblem, isAtOrAfter, isValidTimeZone, toUtcIso } from './time.js';
+import { instantProblem, isAtOrAfter, isValidTimeZone, toUtcIso } from '../shared/time.js';
 
 export function scheduleTicketedEvent(command: ScheduleTicketedEvent, state: TicketedEventState): TicketedEventEvent[] {
   if (state.status !== 'unscheduled') throw conflict('event-already-scheduled', 'This event already exists.');

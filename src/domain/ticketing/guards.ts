@@ -3,7 +3,7 @@ import { conflict, forbidden, notFound } from '../shared/errors.js';
 import type { CommandMeta } from './commands.js';
 import type { CollaboratorRole } from './events.js';
 import { roleOf, type TicketedEventState } from './state.js';
-import { isAtOrAfter } from './time.js';
+import { isAtOrAfter } from '../shared/time.js';
 
 export function requireScheduled(state: TicketedEventState) {
   if (state.status === 'unscheduled') throw notFound('event-not-found', 'No such event.');

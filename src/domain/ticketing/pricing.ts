@@ -1,6 +1,6 @@
 import type { Pricing } from './events.js';
 import type { TicketedEventState } from './state.js';
-import { toMillis } from './time.js';
+import { toMillis } from '../shared/time.js';
 
 export interface PriceQuote {
   /** Integer minor units per seat. */

@@ -5,7 +5,7 @@ import type { SeatsReserved, TicketedEventEvent } from './events.js';
 import { canManage, isPositiveInteger, requireManager, requireNotCancelled, requireOpenForSales, requireScheduled, requireSelf } from './guards.js';
 import { quotePrice } from './pricing.js';
 import type { Reservation, TicketedEventState } from './state.js';
-import { addMinutes, isAtOrAfter, toUtcIso } from './time.js';
+import { addMinutes, isAtOrAfter, toUtcIso } from '../shared/time.js';
 import { seatsForSale } from './waitlist.js';
 
 export function reserveSeats(command: ReserveSeats, state: TicketedEventState): TicketedEventEvent[] {

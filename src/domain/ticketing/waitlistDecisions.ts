@@ -12,7 +12,7 @@ import type { TicketedEventEvent } from './events.js';
 import { canManage, requireNotCancelled, requireScheduled, requireSelf } from './guards.js';
 import { requireNewReservationId, requireSeatRequest, seatsReserved } from './reservationDecisions.js';
 import type { TicketedEventState } from './state.js';
-import { addMinutes, isAtOrAfter } from './time.js';
+import { addMinutes, isAtOrAfter } from '../shared/time.js';
 import { planPromotions, seatsForSale } from './waitlist.js';
 
 export function joinWaitlist(command: JoinWaitlist, state: TicketedEventState): TicketedEventEvent[] {
