@@ -7,6 +7,7 @@ import * as projectionFailures from './005_projection_failures.js';
 import * as apiKeys from './006_api_keys.js';
 import * as changefeedTeamOnly from './007_changefeed_team_only.js';
 import * as notifications from './008_notifications.js';
+import * as idempotencyClaims from './009_idempotency_claims.js';
 
 /**
  * Migrations are imported statically (not discovered on disk) so they run the same
@@ -21,6 +22,7 @@ const migrations: Record<string, Knex.Migration> = {
   '006_api_keys': apiKeys,
   '007_changefeed_team_only': changefeedTeamOnly,
   '008_notifications': notifications,
+  '009_idempotency_claims': idempotencyClaims,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

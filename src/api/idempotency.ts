@@ -115,7 +115,7 @@ export class IdempotencyStore {
       await db.query(
         `INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)
          ON CONFLICT (scope, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, created_at = now(),
-           status_code = NULL, response_headers = NULL, response_body = NULL, locked_until = NULL`,
+           status_code = NULL, response_headers = NULL, response_body = NULL`,
         [scope, key, requestHash],
       );
     }
