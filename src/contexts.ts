@@ -17,6 +17,7 @@ import { combineJobs, type ContextJobs, type JobQueue } from './jobs/jobs.js';
 import type { Projection } from './projections/projection.js';
 import { identityContext } from './contexts/identity.js';
 import { notificationsContext } from './contexts/notifications.js';
+import { schedulingContext } from './contexts/scheduling.js';
 import { ticketingContext } from './contexts/ticketing.js';
 
 /** What every context may build on; made once per process by the composition root. */
@@ -50,7 +51,7 @@ export interface BoundedContext<Services = unknown> {
 }
 
 /** Every context of the application. */
-export const contexts: readonly BoundedContext<any>[] = [ticketingContext, notificationsContext, identityContext];
+export const contexts: readonly BoundedContext<any>[] = [ticketingContext, notificationsContext, identityContext, schedulingContext];
 
 /** One context's services, typed by its descriptor (e.g. `tessera.services(ticketingContext).commands`). */
 export type ServicesOf = <S>(context: BoundedContext<S>) => S;
