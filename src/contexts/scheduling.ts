@@ -2,6 +2,7 @@
  * The scheduling context: weekly availability, groups, busy time, suggestions and
  * meetings (docs/scheduling.md).
  */
+import { availabilityRoutes } from '../api/scheduling/availabilityRoutes.js';
 import { AvailabilityCommands } from '../commands/scheduling/availabilityCommands.js';
 import { availabilityProjection } from '../projections/scheduling/availabilityProjection.js';
 import type { BoundedContext } from '../contexts.js';
@@ -15,5 +16,5 @@ export const schedulingContext: BoundedContext<SchedulingServices> = {
   streams: () => [],
   projections: () => [availabilityProjection()],
   services: ({ commands }) => ({ availability: new AvailabilityCommands(commands) }),
-  routes: () => [],
+  routes: ({ commands }, { availability }) => [...availabilityRoutes({ availability, commands })],
 };
