@@ -64,6 +64,10 @@ describe('SetWeeklyAvailability', () => {
   it('accepts no intervals at all (never available), and records nothing when the hours are unchanged', () => {
     given([]).when(setWeekly('UTC', [])).then([weeklySet('UTC', [])]);
     given([nineToFive]).when(setWeekly('Europe/Berlin', [{ day: 'mon', start: '09:00', end: '17:00' }])).then([]);
+    // As read back from the store (jsonb orders keys its own way): still unchanged.
+    const stored = weeklySet('Europe/Berlin', [{ end: '17:00', day: 'mon', start: '09:00' } as WeeklyInterval]);
+    given([stored]).when(setWeekly('Europe/Berlin', [{ day: 'mon', start: '09:00', end: '17:00' }])).then([]);
+    expect(availabilityViolations(given([stored]).state)).toEqual([]);
     // The same wall clock in another zone is a change.
     given([nineToFive])
       .when(setWeekly('Asia/Kolkata', [{ day: 'mon', start: '09:00', end: '17:00' }]))
