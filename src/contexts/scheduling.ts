@@ -4,8 +4,10 @@
  */
 import { availabilityRoutes } from '../api/scheduling/availabilityRoutes.js';
 import { groupRoutes } from '../api/scheduling/groupRoutes.js';
-import { AvailabilityCommands } from '../commands/scheduling/availabilityCommands.js';
 import { groupStreamModel } from '../cli/groupStreams.js';
+import { availabilityStreamModel } from '../cli/streamModels.js';
+import { AvailabilityChecker } from '../cli/verifyAvailability.js';
+import { AvailabilityCommands } from '../commands/scheduling/availabilityCommands.js';
 import { GroupCommands } from '../commands/scheduling/groupCommands.js';
 import { availabilityProjection } from '../projections/scheduling/availabilityProjection.js';
 import type { BoundedContext } from '../contexts.js';
@@ -18,7 +20,7 @@ export interface SchedulingServices {
 
 export const schedulingContext: BoundedContext<SchedulingServices> = {
   name: 'scheduling',
-  streams: () => [groupStreamModel()],
+  streams: () => [{ ...availabilityStreamModel(), check: () => new AvailabilityChecker() }, groupStreamModel()],
   projections: () => [availabilityProjection(), groupsProjection()],
   services: ({ commands }) => ({ availability: new AvailabilityCommands(commands), groups: new GroupCommands(commands) }),
   // Groups are decided on the domain state, like events: a check right after a write must see it.

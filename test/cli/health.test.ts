@@ -125,7 +125,7 @@ describe('/health/ready', () => {
       expect(behind.body.checks.projections).toMatchObject({
         status: 'failing',
         maxLagEvents: 2,
-        items: { ticketing: { lagEvents: 3, runnerActive: false }, users: { lagEvents: 3 }, notifications: { lagEvents: 3 }, ticketingReactor: { lagEvents: 3 } },
+        items: { ticketing: { lagEvents: 3, runnerActive: false }, users: { lagEvents: 3 }, notifications: { lagEvents: 3 }, schedulingPeople: { lagEvents: 3 }, ticketingReactor: { lagEvents: 3 } },
       });
       expect(behind.body.checks.projections.detail).toContain('ticketing is more than 2 events behind');
       expect(behind.body.checks.redis).toEqual({ status: 'ok' });
