@@ -84,7 +84,7 @@ describe('the group decider against the checker (property)', () => {
   it('whatever the decider accepts, from any actor, holds every rule verify checks at every revision', () => {
     let accepted = 0;
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
+      fc.property(fc.array(step, { minLength: 10, maxLength: 40 }), (steps) => {
         let state: GroupState = groupDecider.initialState();
         const events: GroupEvent[] = [];
         const decide = (command: GroupCommand) => {
