@@ -3,6 +3,8 @@
  * meetings (docs/scheduling.md).
  */
 import type { BoundedContext } from '../contexts.js';
+import { freeBusyRoutes } from '../api/scheduling/freeBusyRoutes.js';
+import { suggestionRoutes } from '../api/scheduling/suggestionRoutes.js';
 import { busyTimeProjection } from '../projections/scheduling/busyTimeProjection.js';
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
@@ -13,5 +15,5 @@ export const schedulingContext: BoundedContext<SchedulingServices> = {
   streams: () => [],
   projections: () => [busyTimeProjection()],
   services: () => ({}),
-  routes: () => [],
+  routes: ({ knex }) => [...freeBusyRoutes({ knex }), ...suggestionRoutes({ knex })],
 };

@@ -70,7 +70,7 @@ export function suggestTimes(input: SuggestionInput): Suggestion[] {
   const count = candidateCount(from, to, durationMs, stepMs);
   const people = participants.length;
   if (count === 0 || people === 0) return [];
-  const open = participants.map((p) => openIntervals(p));
+  const open = participants.map((p) => freeIntervals(p.hours ?? [], p.busy));
   const availableCount = countAvailable(open, input, count);
   const insideCoreMs = weightedInsideCore(input, count);
   const span = to - durationMs - from;
@@ -102,19 +102,23 @@ export function suggestTimes(input: SuggestionInput): Suggestion[] {
   });
 }
 
-/** Hours minus busy time: disjoint, sorted intervals in which the person is free. */
-function openIntervals(person: SuggestionParticipant): InstantInterval[] {
+/**
+ * Sorted, merged hours minus busy time (sorted by start, may overlap): the disjoint,
+ * sorted intervals in which someone is free.
+ */
+export function freeIntervals(hours: readonly InstantInterval[], busyTimes: readonly InstantInterval[]): InstantInterval[] {
   const open: InstantInterval[] = [];
   let b = 0;
-  for (const hours of person.hours ?? []) {
-    let start = hours.start;
-    while (b < person.busy.length && person.busy[b]!.end <= start) b++;
-    for (let i = b; i < person.busy.length && person.busy[i]!.start < hours.end; i++) {
-      const busy = person.busy[i]!;
-      if (busy.start > start) open.push({ start, end: Math.min(busy.start, hours.end) });
+  for (const interval of hours) {
+    let start = interval.start;
+    const hoursEnd = interval.end;
+    while (b < busyTimes.length && busyTimes[b]!.end <= start) b++;
+    for (let i = b; i < busyTimes.length && busyTimes[i]!.start < hoursEnd; i++) {
+      const busy = busyTimes[i]!;
+      if (busy.start > start) open.push({ start, end: Math.min(busy.start, hoursEnd) });
       start = Math.max(start, busy.end);
     }
-    if (start < hours.end) open.push({ start, end: hours.end });
+    if (start < hoursEnd) open.push({ start, end: hoursEnd });
   }
   return open;
 }
