@@ -91,6 +91,13 @@ export const PROBLEM_CODES = {
   'exceeds-max-per-reservation': { status: 422, description: 'quantity is over the event’s maxPerReservation.' },
   'collaborator-is-organizer': { status: 422, description: 'The organizer cannot also be a collaborator.' },
   'password-unchanged': { status: 422, description: 'The new password is the current one.' },
+  // scheduling: availability (docs/scheduling.md §3 Availability)
+  'availability-override-not-found': { status: 404, description: 'The caller has no override on that date.' },
+  'availability-not-set': { status: 409, description: 'Set weekly hours first (PUT /v1/me/availability): override dates are local to their time zone.' },
+  'invalid-availability-interval': { status: 422, description: 'An interval is not HH:mm–HH:mm with start before end (24:00 may only end one), or its day is not mon…sun.' },
+  'too-many-intervals': { status: 422, description: 'More than 12 separate intervals on one weekday or override date (counted after merging).' },
+  'too-many-overrides': { status: 422, description: 'More than 366 overrides dated today or later; remove one first.' },
+  'invalid-date': { status: 422, description: 'Not a calendar date YYYY-MM-DD.' },
   // the server
   'projection-behind': { status: 503, description: 'The read model has not caught up yet; retry after Retry-After.' },
   'database-unavailable': { status: 503, description: 'The database connection was lost; retry after Retry-After.' },
