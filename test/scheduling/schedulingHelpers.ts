@@ -76,3 +76,9 @@ export async function appendToMeeting(app: TestApp, meetingId: string, events: A
   const result = await app.tessera.store.appendToStream(meetingStreamName(meetingId), events.map((e) => ({ id: randomUUID(), ...e })), { expectedRevision: 'stream_exists' });
   return result.position.toString();
 }
+
+/** Waits until every read model reached `position` (POST routes do not wait for X-Min-Position; a GET does). */
+export async function caughtUp(account: Account, position: string): Promise<void> {
+  const res = await account.http.get(`/v1/users/${account.id}/free-busy?from=2026-12-14T00:00:00Z&to=2026-12-15T00:00:00Z`, { 'X-Min-Position': position });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+}
