@@ -120,6 +120,7 @@ function validBody(route: RouteDefinition): Record<string, unknown> | undefined 
     'post /v1/admin/users/:id/roles': { role: 'admin', action: 'grant' },
     'put /v1/me/availability': { timezone: 'Europe/Berlin', intervals: [{ day: 'mon', start: '09:00', end: '17:00' }] },
     'put /v1/me/availability/overrides/:date': { intervals: [{ start: '10:00', end: '12:00' }] },
+    'post /v1/scheduling/suggestions': { userIds: known.get('userId'), durationMinutes: 60, from: '2026-12-14T00:00:00Z', to: '2026-12-21T00:00:00Z', coreHours: { start: '10:00', end: '16:00' } },
   };
   return bodies[`${route.method} ${route.path}`];
 }
