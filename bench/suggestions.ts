@@ -35,7 +35,7 @@ type Api = ReturnType<typeof apiClient>;
 export async function benchSuggestions(ctx: BenchContext): Promise<void> {
   const server = await startBenchServer(ctx, 'suggestions');
   log(`suggestions: server ${server.mode} at ${server.url}`);
-  const store = createPostgresEventStore(server.databaseUrl, { poolSize: 8 });
+  const store = createPostgresEventStore(server.databaseUrl, { poolSize: 2 });
   ctx.defer('close seeding store', () => store.close());
   const pool = new Pool(server.url, { connections: 4, pipelining: 1, keepAliveTimeout: 30_000 });
   ctx.defer('close HTTP client pool', () => pool.close());
@@ -133,7 +133,7 @@ async function seed(store: PostgresEventStore): Promise<{ userIds: string[]; las
     if (result.position > last) last = result.position;
   };
   const inChunks = async <T>(items: T[], op: (item: T, index: number) => Promise<void>) => {
-    for (let i = 0; i < items.length; i += 16) await Promise.all(items.slice(i, i + 16).map((item, j) => op(item, i + j)));
+    for (let i = 0; i < items.length; i += 4) await Promise.all(items.slice(i, i + 4).map((item, j) => op(item, i + j)));
   };
   const at = new Date(FROM - 30 * DAY_MS).toISOString();
   const userIds = Array.from({ length: USERS }, () => randomUUID());
