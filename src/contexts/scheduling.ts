@@ -6,6 +6,8 @@ import { availabilityRoutes } from '../api/scheduling/availabilityRoutes.js';
 import { freeBusyRoutes } from '../api/scheduling/freeBusyRoutes.js';
 import { groupRoutes } from '../api/scheduling/groupRoutes.js';
 import { suggestionRoutes } from '../api/scheduling/suggestionRoutes.js';
+import { availabilityStreamModel } from '../cli/streamModels.js';
+import { AvailabilityChecker } from '../cli/verifyAvailability.js';
 import { AvailabilityCommands } from '../commands/scheduling/availabilityCommands.js';
 import { GroupCommands } from '../commands/scheduling/groupCommands.js';
 import { availabilityProjection } from '../projections/scheduling/availabilityProjection.js';
@@ -20,7 +22,7 @@ export interface SchedulingServices {
 
 export const schedulingContext: BoundedContext<SchedulingServices> = {
   name: 'scheduling',
-  streams: () => [],
+  streams: () => [{ ...availabilityStreamModel(), check: () => new AvailabilityChecker() }],
   projections: () => [availabilityProjection(), groupsProjection(), busyTimeProjection()],
   services: ({ commands }) => ({ availability: new AvailabilityCommands(commands), groups: new GroupCommands(commands) }),
   // Groups are decided on the domain state, like events: a check right after a write must see it.

@@ -214,7 +214,7 @@ describe('tessera projections', () => {
   it('projections rebuild with an unknown name, or with neither a name nor --all, is a usage error', async () => {
     const unknown = await runCli(['projections', 'rebuild', 'nope'], env);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown projection "nope" (projections: ticketing, notifications, users)');
+    expect(unknown.stderr).toContain('unknown projection "nope" (projections: ticketing, notifications, users, schedulingPeople)');
     const none = await runCli(['projections', 'rebuild'], env);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('name a projection or pass --all');
