@@ -9,6 +9,7 @@ import { suggestionRoutes } from '../api/scheduling/suggestionRoutes.js';
 import { availabilityStreamModel } from '../cli/streamModels.js';
 import { AvailabilityChecker } from '../cli/verifyAvailability.js';
 import { AvailabilityCommands } from '../commands/scheduling/availabilityCommands.js';
+import { groupStreamModel } from '../cli/groupStreams.js';
 import { GroupCommands } from '../commands/scheduling/groupCommands.js';
 import { availabilityProjection } from '../projections/scheduling/availabilityProjection.js';
 import type { BoundedContext } from '../contexts.js';
@@ -22,7 +23,7 @@ export interface SchedulingServices {
 
 export const schedulingContext: BoundedContext<SchedulingServices> = {
   name: 'scheduling',
-  streams: () => [{ ...availabilityStreamModel(), check: () => new AvailabilityChecker() }],
+  streams: () => [{ ...availabilityStreamModel(), check: () => new AvailabilityChecker() }, groupStreamModel()],
   projections: () => [availabilityProjection(), groupsProjection(), busyTimeProjection()],
   services: ({ commands }) => ({ availability: new AvailabilityCommands(commands), groups: new GroupCommands(commands) }),
   // Groups are decided on the domain state, like events: a check right after a write must see it.

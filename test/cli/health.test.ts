@@ -160,6 +160,6 @@ describe('tessera projections status', () => {
     const human = await runCli(['projections', 'status'], cliEnv(db.url));
     expect(lines(human.stdout)[0]).toMatch(/^NAME +VERSION +POSITION +STATE +LAG EVENTS +LAG SECONDS +CHECKPOINT AT +RUNNER$/);
     expect(human.stdout, human.stdout).toMatch(/^ticketingReactor +1 +-?\d+ +stopped +\d+ +\d+\.\d +\S+Z +none$/m);
-    expect(human.stdout).toContain('note: no process runs ticketing, notifications, users, schedulingPeople, ticketingReactor (start one with the projector role');
+    expect(human.stdout).toContain('note: no process runs ticketing, notifications, users, schedulingPeople, groups, schedulingBusyTime, ticketingReactor (start one with the projector role');
   });
 });
