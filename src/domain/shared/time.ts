@@ -199,13 +199,19 @@ export interface WeeklyHours {
 }
 
 /** The zone lookups expandWeeklyHours makes; the same answers, only faster when memoised. */
+export interface LocalDay {
+  date: string;
+  weekday: Weekday;
+}
+
 export interface ZoneRules {
   requireZone(zone: string): void;
   resolveLocal(date: string, time: string, zone: string): Instant;
-  localDateOf(instant: Instant, zone: string): string;
+  /** The local dates (and weekdays) expandWeeklyHours walks for [from, to) in `zone`. */
+  localDays(zone: string, from: Instant, to: Instant): readonly LocalDay[];
 }
 
-export const zoneRules: ZoneRules = { requireZone, resolveLocal, localDateOf };
+export const zoneRules: ZoneRules = { requireZone, resolveLocal, localDays: (zone, from, to) => localDaysAround(zone, from, to) };
 
 /**
  * Zone rules that remember each answer: for expanding many people's hours over the same
@@ -215,7 +221,7 @@ export const zoneRules: ZoneRules = { requireZone, resolveLocal, localDateOf };
  */
 export function memoizedZoneRules(): ZoneRules {
   const instants = new Map<string, Instant>();
-  const dates = new Map<string, string>();
+  const days = new Map<string, LocalDay[]>();
   const zones = new Set<string>();
   const checkZone = (zone: string) => {
     if (zones.has(zone)) return;
@@ -233,11 +239,11 @@ export function memoizedZoneRules(): ZoneRules {
       }
       return instant;
     },
-    localDateOf(instant, zone) {
-      const key = `${zone} ${instant}`;
-      let date = dates.get(key);
-      if (date === undefined) dates.set(key, (date = localDateOf(instant, zone)));
-      return date;
+    localDays(zone, from, to) {
+      const key = `${zone} ${from} ${to}`;
+      let list = days.get(key);
+      if (list === undefined) days.set(key, (list = localDaysAround(zone, from, to)));
+      return list;
     },
   };
 }
@@ -252,11 +258,8 @@ export function expandWeeklyHours(hours: WeeklyHours, from: Instant, to: Instant
   rules.requireZone(hours.zone);
   if (!(from < to)) return [];
   const intervals: InstantInterval[] = [];
-  // One date of margin either side: a date's intervals can reach past its own local day
-  // when a gap or fold sits at midnight.
-  const last = addDays(rules.localDateOf(to, hours.zone), 1);
-  for (let date = addDays(rules.localDateOf(from, hours.zone), -1); date <= last; date = addDays(date, 1)) {
-    for (const { start, end } of wallClockIntervalsOn(hours, date)) {
+  for (const { date, weekday } of rules.localDays(hours.zone, from, to)) {
+    for (const { start, end } of wallClockIntervalsOn(hours, date, weekday)) {
       const clipped = {
         start: Math.max(from, rules.resolveLocal(date, start, hours.zone)),
         end: Math.min(to, rules.resolveLocal(date, end, hours.zone)),
@@ -267,11 +270,22 @@ export function expandWeeklyHours(hours: WeeklyHours, from: Instant, to: Instant
   return mergeIntervals(intervals);
 }
 
-function wallClockIntervalsOn(hours: WeeklyHours, date: string): readonly WallClockInterval[] {
+/**
+ * The local dates whose intervals can reach into [from, to) in `zone`, with their weekdays:
+ * one date of margin either side, since a date's intervals can reach past its own local
+ * day when a gap or fold sits at midnight.
+ */
+function localDaysAround(zone: string, from: Instant, to: Instant): LocalDay[] {
+  const days: LocalDay[] = [];
+  const last = addDays(localDateOf(to, zone), 1);
+  for (let date = addDays(localDateOf(from, zone), -1); date <= last; date = addDays(date, 1)) days.push({ date, weekday: weekdayOf(date) });
+  return days;
+}
+
+function wallClockIntervalsOn(hours: WeeklyHours, date: string, weekday: Weekday): readonly WallClockInterval[] {
   const override = hours.overrides?.[date];
   if (override !== undefined) return override;
-  const day = weekdayOf(date);
-  return hours.intervals.filter((interval) => interval.day === day);
+  return hours.intervals.filter((interval) => interval.day === weekday);
 }
 
 /** Sorted, overlapping or touching intervals merged, zero-length ones dropped. */
