@@ -150,18 +150,59 @@ export function resolveLocal(date: string, time: string, zone: string): Instant 
   return resolveInValidZone(date, time, zone);
 }
 
-function resolveInValidZone(date: string, time: string, zone: string): Instant {
+/** `offsetAt` gives the zone's UTC offset (minutes) at an instant. */
+function resolveInValidZone(date: string, time: string, zone: string, offsetAt = (instant: Instant) => offsetMinutesAt(instant, zone)): Instant {
   const naive = naiveMidnight(date) + minutesOfDay(time) * MINUTE_MS;
   // The offsets in force a day either side: no zone changes its offset twice in two days.
-  const before = offsetMinutesAt(naive - DAY_MS, zone);
-  const after = offsetMinutesAt(naive + DAY_MS, zone);
+  const before = offsetAt(naive - DAY_MS);
+  const after = offsetAt(naive + DAY_MS);
   const readings = [before, after]
     .map((offset) => ({ offset, instant: naive - offset * MINUTE_MS }))
-    .filter(({ offset, instant }) => offsetMinutesAt(instant, zone) === offset);
+    .filter(({ offset, instant }) => offsetAt(instant) === offset);
   // None: the time is in a gap, read with the offset from before it. Two: a fold, the
   // first occurrence is the earlier instant.
   if (readings.length === 0) return naive - before * MINUTE_MS;
   return Math.min(...readings.map((reading) => reading.instant));
+}
+
+/**
+ * The zone's offset at any instant from two lookups per UTC day, remembered: when a day
+ * starts and ends with the same offset it holds all day (no zone changes its offset twice
+ * in two days); otherwise the change is found to the millisecond by bisection.
+ */
+function offsetsByDay(zone: string): (instant: Instant) => number {
+  const atMidnight = new Map<number, number>();
+  const changes = new Map<number, { at: Instant; before: number; after: number } | null>();
+  const midnightOffset = (day: number) => {
+    let offset = atMidnight.get(day);
+    if (offset === undefined) atMidnight.set(day, (offset = offsetMinutesAt(day * DAY_MS, zone)));
+    return offset;
+  };
+  const changeOn = (day: number) => {
+    if (changes.has(day)) return changes.get(day)!;
+    const before = midnightOffset(day);
+    const after = midnightOffset(day + 1);
+    let change: { at: Instant; before: number; after: number } | null = null;
+    if (before !== after) {
+      // The first instant of the day with the new offset.
+      let low = day * DAY_MS;
+      let high = (day + 1) * DAY_MS;
+      while (high - low > 1) {
+        const mid = Math.floor((low + high) / 2);
+        if (offsetMinutesAt(mid, zone) === before) low = mid;
+        else high = mid;
+      }
+      change = { at: high, before, after };
+    }
+    changes.set(day, change);
+    return change;
+  };
+  return (instant) => {
+    const day = Math.floor(instant / DAY_MS);
+    const change = changeOn(day);
+    if (change === null) return midnightOffset(day);
+    return instant < change.at ? change.before : change.after;
+  };
 }
 
 /** The local date ('YYYY-MM-DD') of an instant in `zone`. */
@@ -222,6 +263,7 @@ export const zoneRules: ZoneRules = { requireZone, resolveLocal, localDays: (zon
 export function memoizedZoneRules(): ZoneRules {
   const instants = new Map<string, Instant>();
   const days = new Map<string, LocalDay[]>();
+  const offsets = new Map<string, (instant: Instant) => number>();
   const zones = new Set<string>();
   const checkZone = (zone: string) => {
     if (zones.has(zone)) return;
@@ -235,7 +277,9 @@ export function memoizedZoneRules(): ZoneRules {
       let instant = instants.get(key);
       if (instant === undefined) {
         checkZone(zone);
-        instants.set(key, (instant = resolveInValidZone(date, time, zone)));
+        let offsetAt = offsets.get(zone);
+        if (!offsetAt) offsets.set(zone, (offsetAt = offsetsByDay(zone)));
+        instants.set(key, (instant = resolveInValidZone(date, time, zone, offsetAt)));
       }
       return instant;
     },
