@@ -48,9 +48,11 @@ describe('GET /v1/users/:id/free-busy', () => {
     expect(free.body.free).toEqual([{ start: '2026-12-14T08:00:00.000Z', end: '2026-12-14T16:00:00.000Z' }]);
   });
 
-  it('moves with the event and frees the holder when the event is cancelled', async () => {
+  it('moves with the event (one busy item however many reservations) and frees the holder when the event is cancelled', async () => {
     const ann = await personWithHours(app, 'Europe/Berlin');
     const ticket = await ticketFor(app, ann, '2026-12-14T10:00:00.000Z', '2026-12-14T12:00:00.000Z');
+    const again = await ann.http.post(`/v1/events/${ticket.eventId}/reservations`, { quantity: 1 });
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
     const moved = await ticket.organizer.patch(`/v1/events/${ticket.eventId}`, { startsAt: '2026-12-14T14:00:00Z', endsAt: '2026-12-14T15:00:00Z' });
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
     const after = await ann.http.get(`/v1/users/${ann.id}/free-busy?${query(MONDAY)}`, { 'X-Min-Position': moved.body.position });
