@@ -116,6 +116,13 @@ export const PROBLEM_CODES = {
   'database-unavailable': { status: 503, description: 'The database connection was lost; retry after Retry-After.' },
   contention: { status: 503, description: 'Too many concurrent changes to the same resource; retry after Retry-After.' },
   internal: { status: 500, description: 'Something went wrong on the server; nothing was changed half-way.' },
+  // scheduling: free/busy and suggestions
+  'not-shareable': { status: 403, description: 'Some users or groups do not share their calendars with the caller; `ids` lists them.' },
+  'invalid-range': { status: 422, description: '`to` is not after `from`.' },
+  'range-too-long': { status: 422, description: 'The range from `from` to `to` spans more than 62 days.' },
+  'invalid-core-hours': { status: 422, description: '`coreHours.end` is not after `coreHours.start`.' },
+  'no-participants': { status: 422, description: 'Neither `userIds` nor `groupIds` names anyone.' },
+  'too-many-participants': { status: 422, description: 'More than 1,000 people after expanding the groups.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ProblemCode = keyof typeof PROBLEM_CODES;

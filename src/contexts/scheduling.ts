@@ -3,7 +3,9 @@
  * meetings (docs/scheduling.md).
  */
 import { availabilityRoutes } from '../api/scheduling/availabilityRoutes.js';
+import { freeBusyRoutes } from '../api/scheduling/freeBusyRoutes.js';
 import { groupRoutes } from '../api/scheduling/groupRoutes.js';
+import { suggestionRoutes } from '../api/scheduling/suggestionRoutes.js';
 import { groupStreamModel } from '../cli/groupStreams.js';
 import { availabilityStreamModel } from '../cli/streamModels.js';
 import { AvailabilityChecker } from '../cli/verifyAvailability.js';
@@ -11,6 +13,7 @@ import { AvailabilityCommands } from '../commands/scheduling/availabilityCommand
 import { GroupCommands } from '../commands/scheduling/groupCommands.js';
 import { availabilityProjection } from '../projections/scheduling/availabilityProjection.js';
 import type { BoundedContext } from '../contexts.js';
+import { busyTimeProjection } from '../projections/scheduling/busyTimeProjection.js';
 import { groupsProjection } from '../projections/scheduling/groupsProjection.js';
 
 export interface SchedulingServices {
@@ -21,9 +24,9 @@ export interface SchedulingServices {
 export const schedulingContext: BoundedContext<SchedulingServices> = {
   name: 'scheduling',
   streams: () => [{ ...availabilityStreamModel(), check: () => new AvailabilityChecker() }, groupStreamModel()],
-  projections: () => [availabilityProjection(), groupsProjection()],
+  projections: () => [availabilityProjection(), groupsProjection(), busyTimeProjection()],
   services: ({ commands }) => ({ availability: new AvailabilityCommands(commands), groups: new GroupCommands(commands) }),
   // Groups are decided on the domain state, like events: a check right after a write must see it.
   roleLoaders: ({ groups }) => ({ group: (groupId, userId, opts) => groups.membershipOf(groupId, userId, opts) }),
-  routes: ({ commands, knex, resources }, { availability, groups }) => [...availabilityRoutes({ availability, commands }), ...groupRoutes({ knex, resources, groups })],
+  routes: ({ commands, knex, resources }, { availability, groups }) => [...availabilityRoutes({ availability, commands }), ...groupRoutes({ knex, resources, groups }), ...freeBusyRoutes({ knex }), ...suggestionRoutes({ knex })],
 };
