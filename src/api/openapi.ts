@@ -227,6 +227,7 @@ const QUERY_AND_HEADER_DOCS: Record<string, FieldDoc> = {
   'idempotency-key': { description: 'Makes a retry safe: the same key and body replay the first answer for 24 h.', example: 'c6a1f0b2-reserve-1' },
   'if-match': { description: 'Optimistic concurrency: the ETag (W/"<revision>") you read; 412 if it changed since.', example: 'W/"4"' },
   'x-min-position': { description: 'Read your write: wait (≤ 5 s) until the read models reached this `position`, else 503.', example: '63504385' },
+  token: { description: 'The signed token of a link mailed to the user (one-click unsubscribe, e-mail verification).', example: 'eyJ1c2VySWQiOiI2ZjFjIn0.k1d9xQ' },
 };
 
 const BODY_DOCS: Record<string, FieldDoc> = {
@@ -266,6 +267,8 @@ const BODY_DOCS: Record<string, FieldDoc> = {
   newPassword: { description: 'The new password (at least 10 characters).', example: 'staple battery horse correct' },
   scopes: { description: 'What the API key may do: `read` (GET only) and/or `write` (everything else too; implies read). Never admin, API keys or the password.', example: ['read'] },
   expiresAt: { description: 'When the API key stops working: ISO-8601 with offset, in the future, at most ten years ahead; omit for no expiry.', example: '2030-01-01T00:00:00Z' },
+  emailEnabled: { description: 'false: mail nothing at all (in-app notifications stay); true: mail the kinds switched on.', example: true },
+  emailKinds: { description: 'Per notification kind: true mails it, false keeps it in-app only; kinds left out keep their setting.', example: { 'event-changed': false } },
 };
 
 /** An enum's first value is example enough when the glossary has none. */

@@ -77,7 +77,7 @@ describe('notifications as e-mail', () => {
     expect(await res.json()).toEqual({ kind: 'welcome', unsubscribed: true });
     const settings = await alice.http.get('/v1/me/notification-settings');
     expect(settings.body.emailEnabled).toBe(true);
-    expect(settings.body.email).toMatchObject({ welcome: false, 'reservation-confirmed': true });
+    expect(settings.body.emailKinds).toMatchObject({ welcome: false, 'reservation-confirmed': true });
 
     const forged = await client(app.url).post(`${path.slice(0, -3)}abc`);
     expect(forged.status).toBe(400);
@@ -129,7 +129,7 @@ describe('notifications as e-mail', () => {
     await eventually('the dispatcher passed it', async () => (await app.tessera.jobs.counts()).waiting === 0 && (await app.tessera.jobs.counts()).active === 0);
     expect(mailsTo(carol.email).map((m) => m.header('X-Tessera-Kind'))).toEqual(['welcome']);
 
-    const bad = await carol.http.patch('/v1/me/notification-settings', { email: { 'no-such-kind': false } });
+    const bad = await carol.http.patch('/v1/me/notification-settings', { emailKinds: { 'no-such-kind': false } });
     expect(bad.status).toBe(400);
   });
 });
