@@ -62,7 +62,9 @@ describe('e-mail verification', () => {
     const token = await verificationToken(bea.email);
 
     expectProblem(await client(app.url).post('/v1/auth/verify-email/confirm', { token: `${token}x` }), 400, 'invalid-link-token');
-    const welcome = smtp.received.find((m) => m.envelopeTo.includes(bea.email) && m.header('X-Tessera-Kind') === 'welcome');
+    const welcomeOf = () => smtp.received.find((m) => m.envelopeTo.includes(bea.email) && m.header('X-Tessera-Kind') === 'welcome');
+    await eventually('the welcome mail', () => welcomeOf() !== undefined);
+    const welcome = welcomeOf();
     const unsubscribeToken = new URL(/^<(.+)>$/.exec(welcome!.header('List-Unsubscribe')!)![1]!).searchParams.get('token')!;
     expectProblem(await client(app.url).post('/v1/auth/verify-email/confirm', { token: unsubscribeToken }), 400, 'invalid-link-token');
 

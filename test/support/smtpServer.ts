@@ -27,13 +27,15 @@ export interface TestSmtpServer {
   /** RCPT TO commands per (lowercased) address, including refused ones. */
   rcptAttempts(address: string): number;
   rejectRecipients: Set<string>;
+  /** Wait this long before answering 250 to each message (a slow server, so a test can act mid-run). */
+  acceptDelayMs: number;
   plan(...faults: SmtpFault[]): void;
   close(): Promise<void>;
 }
 
 export async function startSmtpServer(): Promise<TestSmtpServer> {
   const faults: SmtpFault[] = [];
-  const state = { received: [] as ReceivedMail[], dataAttempts: 0, rejectRecipients: new Set<string>(), rcpt: new Map<string, number>() };
+  const state = { received: [] as ReceivedMail[], dataAttempts: 0, rejectRecipients: new Set<string>(), rcpt: new Map<string, number>(), acceptDelayMs: 0 };
   const server: SMTPServer = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -67,8 +69,10 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
         const envelopeTo = session.envelope.rcptTo.map((r) => r.address);
         simpleParser(raw).then(
           (parsed) => {
-            state.received.push({ envelopeTo, parsed, header: (name) => headerOf(raw, name) });
-            callback();
+            setTimeout(() => {
+              state.received.push({ envelopeTo, parsed, header: (name) => headerOf(raw, name) });
+              callback();
+            }, state.acceptDelayMs);
           },
           (error: Error) => callback(error),
         );
@@ -88,6 +92,12 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     },
     rcptAttempts: (address) => state.rcpt.get(address.toLowerCase()) ?? 0,
     rejectRecipients: state.rejectRecipients,
+    get acceptDelayMs() {
+      return state.acceptDelayMs;
+    },
+    set acceptDelayMs(ms: number) {
+      state.acceptDelayMs = ms;
+    },
     plan: (...planned) => void faults.push(...planned),
     close: () =>
       new Promise<void>((resolve) => {
