@@ -33,7 +33,9 @@ export interface TestSmtpServer {
   close(): Promise<void>;
 }
 
-export async function startSmtpServer(): Promise<TestSmtpServer> {
+/** `parse: false` (benchmarks) only counts accepted messages: `received` stays empty. */
+export async function startSmtpServer(options: { parse?: boolean } = {}): Promise<TestSmtpServer & { accepted(): number }> {
+  let accepted = 0;
   const faults: SmtpFault[] = [];
   const state = { received: [] as ReceivedMail[], dataAttempts: 0, rejectRecipients: new Set<string>(), rcpt: new Map<string, number>(), acceptDelayMs: 0 };
   const server: SMTPServer = new SMTPServer({
@@ -65,6 +67,10 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         if (fault) return callback(Object.assign(new Error(fault.message ?? `planned ${fault.reply}`), { responseCode: fault.reply }));
+        if (options.parse === false) {
+          accepted += 1;
+          return callback();
+        }
         const raw = Buffer.concat(chunks);
         const envelopeTo = session.envelope.rcptTo.map((r) => r.address);
         simpleParser(raw).then(
@@ -90,6 +96,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     get dataAttempts() {
       return state.dataAttempts;
     },
+    accepted: () => accepted || state.received.length,
     rcptAttempts: (address) => state.rcpt.get(address.toLowerCase()) ?? 0,
     rejectRecipients: state.rejectRecipients,
     get acceptDelayMs() {
