@@ -205,3 +205,26 @@ describe('notifications projection (ticketing source)', () => {
     );
   });
 });
+
+describe('notifications projection (identity source, issue 13)', () => {
+  const userId = randomUUID();
+  const userStream = `user-${userId}`;
+  const identity = (type: string, data: unknown): SpecEvent => ({ type, data, stream: userStream });
+  const identityRow = (position: number, kind: string, data: unknown) => ({ ...row(position, userId, kind, data), id: idOf(position, userId, kind), user_id: userId, source: 'identity', subject_id: userId });
+
+  it('welcome on registration and password-changed, about the user; profile changes tell nothing', () =>
+    spec
+      .given()
+      .when(
+        identity('UserRegistered', { userId, email: 'ada@example.com', name: 'Ada', timezone: 'Europe/London', passwordHash: 'h', registeredAt: '2030-01-01T00:00:00.000Z' }),
+        identity('UserProfileChanged', { name: 'Ada L.', changedAt: '2030-01-01T00:01:00.000Z' }),
+        identity('PasswordChanged', { passwordHash: 'h2', changedAt: '2030-01-01T00:02:00.000Z' }),
+      )
+      .then(
+        expectRows('notifications', { columns, rows: [identityRow(0, 'welcome', { name: 'Ada' }), identityRow(2, 'password-changed', { changedAt: '2030-01-01T00:02:00.000Z' })] }),
+        ({ published: updates }) => expect(updates.map((u) => [u.channel, (u.payload as { notification: { kind: string } }).notification.kind])).toEqual([
+          [`user:${userId}`, 'welcome'],
+          [`user:${userId}`, 'password-changed'],
+        ]),
+      ));
+});
