@@ -37,6 +37,14 @@ describe('mail templates', () => {
     }
   });
 
+  it('reads well when a meeting’s organizer has no name in the read model (organizerName null)', () => {
+    for (const kind of ['meeting-invited', 'meeting-deadline-reminder', 'meeting-scheduled', 'meeting-rescheduled', 'meeting-cancelled', 'meeting-reminder'] as const) {
+      const sample = sampleMailContent(kind, URL);
+      const mail = templates.render({ ...sample, data: { ...sample.data, organizerName: null } });
+      expect(`${mail.subject}\n${mail.text}`, kind).not.toMatch(/null|undefined|organized by ,/);
+    }
+  });
+
   it('shows instants on the recipient’s wall clock with the zone named, across DST', () => {
     expect(formatInstant('2026-12-10T18:00:00.000Z', 'Europe/Berlin')).toBe('Thu 10 Dec 2026, 19:00 GMT+1 (Europe/Berlin)');
     expect(formatInstant('2026-07-10T18:00:00.000Z', 'Europe/Berlin')).toBe('Fri 10 Jul 2026, 20:00 GMT+2 (Europe/Berlin)');
