@@ -11,8 +11,10 @@ import { client } from '../support/http.js';
 import { eventually } from '../support/processes.js';
 import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../support/smtpServer.js';
 import { register, uniqueEmail } from '../identity/helpers.js';
+import { cliEnv, runCli } from '../cli/cli.js';
 
 const PUBLIC_URL = 'https://tessera.example';
+const QUEUE = `test-mail-${randomUUID()}`;
 let smtp: TestSmtpServer;
 let app: TestApp;
 
@@ -25,7 +27,7 @@ beforeAll(async () => {
       MAIL_FROM: 'Tessera <mail@tessera.example>',
       MAIL_DISPATCH_INTERVAL_MS: '100',
       REDIS_URL: 'redis://127.0.0.1:6379',
-      JOBS_QUEUE: `test-mail-${randomUUID()}`,
+      JOBS_QUEUE: QUEUE,
     },
   });
 });
@@ -169,5 +171,17 @@ describe('SMTP faults', () => {
     expect(smtp.rcptAttempts(email)).toBe(1);
     expect(smtp.dataAttempts).toBe(before); // refused at RCPT TO: no DATA at all
     expect(await sentLog('welcome', email)).toHaveLength(0);
+
+    // what an operator sees, and how they try again
+    const env = cliEnv(app.db.url, { REDIS_URL: 'redis://127.0.0.1:6379', JOBS_QUEUE: QUEUE });
+    const listed = await runCli(['jobs', 'failed', '--json'], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    const item = (JSON.parse(listed.stdout) as { items: Array<{ id: string; name: string; error: string }> }).items.find((j) => j.id === failed[0]!.id);
+    expect(item).toMatchObject({ name: 'send-email', error: expect.stringMatching(/550/) });
+    smtp.rejectRecipients.delete(email);
+    const retried = await runCli(['jobs', 'retry'], env);
+    expect(retried.code, retried.stderr).toBe(0);
+    await mailTo(email, 'welcome');
+    expect(await sentLog('welcome', email)).toHaveLength(1);
   });
 });
