@@ -77,4 +77,17 @@ describe('e-mail verification', () => {
     expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
     expect(confirmed.body.roles).toEqual([]);
   });
+
+  it('a notification older than a day when the dispatcher first sees it is kept in-app but not mailed', async () => {
+    // the process's clock runs a day ahead of the store's: every new notification looks a day old
+    clock.advance(25 * 3600_000);
+    const late = await register(app.url, { name: 'Late' });
+    await eventually('the dispatcher passed the welcome', async () => {
+      const cursor = await app.tessera.knex('email_dispatch').where({ name: 'notifications' }).first<{ position: string }>('position');
+      return BigInt(cursor!.position) >= BigInt(late.position);
+    });
+    expect((await late.http.get('/v1/me/notifications')).body.items.map((n: { kind: string }) => n.kind)).toEqual(['welcome']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(smtp.received.filter((m) => m.envelopeTo.includes(late.email))).toEqual([]);
+  });
 });
