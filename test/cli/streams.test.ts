@@ -155,7 +155,7 @@ describe('tessera projections', () => {
     const status = JSON.parse(json.stdout);
     expect(status.head).toBe(head);
     expect(status.items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'ticketingReactor']);
-    const versions = { ticketing: 2, users: 1, notifications: 2, ticketingReactor: 1 } as Record<string, number>;
+    const versions = { ticketing: 2, users: 2, notifications: 2, ticketingReactor: 1 } as Record<string, number>;
     for (const item of status.items) expect(item).toMatchObject({ version: versions[item.name], position: head, lagEvents: 0, state: 'live', runnerActive: true, failure: null });
 
     const human = await runCli(['projections', 'status'], env);

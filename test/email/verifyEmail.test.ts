@@ -38,7 +38,7 @@ async function verificationToken(address: string, nth = 1): Promise<string> {
 describe('e-mail verification', () => {
   it('with SMTP, ADMIN_EMAILS grants admin on the verified address only, not at registration', async () => {
     const boss = await register(app.url, { email: BOSS, name: 'Boss' });
-    expect((await boss.http.get('/v1/me')).body.roles).toEqual([]);
+    expect((await boss.http.get('/v1/me')).body).toMatchObject({ roles: [], emailVerified: false });
 
     const requested = await boss.http.post('/v1/auth/verify-email');
     expect(requested.status, JSON.stringify(requested.body)).toBe(202);
@@ -47,7 +47,8 @@ describe('e-mail verification', () => {
 
     const confirmed = await client(app.url).post('/v1/auth/verify-email/confirm', { token });
     expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
-    expect(confirmed.body.roles).toEqual(['admin']);
+    expect(confirmed.body).toMatchObject({ roles: ['admin'], emailVerified: true });
+    await eventually('the read model shows it', async () => (await boss.http.get('/v1/me')).body.emailVerified === true);
     const session = await login(app.url, BOSS, PASSWORD);
     expect(session.body.user.roles).toEqual(['admin']);
 

@@ -9,6 +9,7 @@ export const userSchema = z
     name: field(z.string(), 'Display name.', 'Ada Lovelace'),
     timezone: field(z.string(), 'The user’s IANA time zone.', 'Europe/London'),
     roles: field(z.array(z.string()), 'Global roles: `admin` or none.', ['admin']),
+    emailVerified: field(z.boolean(), 'Whether the user proved they receive mail at `email` (POST /v1/auth/verify-email).', false),
     createdAt: instantField('When the account was registered'),
     updatedAt: instantField('When the profile last changed'),
     revision: revisionField,
