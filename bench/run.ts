@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { ADMIN_URL } from '../test/support/db.js';
 import { benchCommands } from './commands.js';
+import { benchEmail } from './email.js';
 import { benchEventStore } from './eventstore.js';
 import { benchHttp } from './http.js';
 import { benchProjections } from './projections.js';
@@ -30,6 +31,7 @@ const AREAS = {
   projections: benchProjections,
   http: benchHttp,
   suggestions: benchSuggestions,
+  email: benchEmail,
 } as const;
 type Area = keyof typeof AREAS;
 

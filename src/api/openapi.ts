@@ -238,6 +238,7 @@ const QUERY_AND_HEADER_DOCS: Record<string, FieldDoc> = {
   'idempotency-key': { description: 'Makes a retry safe: the same key and body replay the first answer for 24 h.', example: 'c6a1f0b2-reserve-1' },
   'if-match': { description: 'Optimistic concurrency: the ETag (W/"<revision>") you read; 412 if it changed since.', example: 'W/"4"' },
   'x-min-position': { description: 'Read your write: wait (≤ 5 s) until the read models reached this `position`, else 503.', example: '63504385' },
+  token: { description: 'The signed token of a link mailed to the user (one-click unsubscribe, e-mail verification).', example: 'eyJ1c2VySWQiOiI2ZjFjIn0.k1d9xQ' },
 };
 
 const BODY_DOCS: Record<string, FieldDoc> = {
@@ -292,6 +293,9 @@ const BODY_DOCS: Record<string, FieldDoc> = {
   limit: { description: 'Most suggestions to answer, 1–50 (default 5).', example: 5 },
   step: { description: 'Minutes between candidate starts, counted from `from`: 5, 10, 15 (default), 30 or 60.', example: 15 },
   coreHours: { description: 'The preferred hours of the day in each participant’s own zone (default 10:00–16:00).', example: { start: '10:00', end: '16:00' } },
+  token: { description: 'The token of the link mailed to the user (`token=` in the link).', example: 'eyJ1c2VySWQiOiI2ZjFjIn0.k1d9xQ' },
+  emailEnabled: { description: 'false: mail nothing at all (in-app notifications stay); true: mail the kinds switched on.', example: true },
+  emailKinds: { description: 'Per notification kind: true mails it, false keeps it in-app only; kinds left out keep their setting.', example: { 'event-changed': false } },
 };
 
 /** An enum's first value is example enough when the glossary has none. */

@@ -12,8 +12,9 @@ const SCHEMA = projectionSchema(USERS_PROJECTION);
 
 export const usersProjection = (): Projection => ({
   name: USERS_PROJECTION,
-  version: 1,
-  eventTypes: ['UserRegistered', 'UserProfileChanged', 'PasswordChanged', 'RoleGranted', 'RoleRevoked'],
+  // 2: email_verified_at (issue 13 item 7)
+  version: 2,
+  eventTypes: ['UserRegistered', 'UserProfileChanged', 'PasswordChanged', 'RoleGranted', 'RoleRevoked', 'EmailVerified'],
   async setup(db, schema) {
     await db.raw(`
       CREATE TABLE ${schema}.users (
@@ -23,6 +24,7 @@ export const usersProjection = (): Projection => ({
         timezone text NOT NULL,
         password_hash text NOT NULL,
         roles text[] NOT NULL DEFAULT '{}',
+        email_verified_at timestamptz,
         created_at timestamptz NOT NULL,
         updated_at timestamptz NOT NULL,
         revision bigint NOT NULL
@@ -74,6 +76,9 @@ export const usersProjection = (): Projection => ({
           [e.data.role, e.data.role, e.data.at, revision, id],
         );
         return;
+      case 'EmailVerified':
+        await users().where({ id }).update({ email_verified_at: e.data.at, updated_at: e.data.at, revision });
+        return;
       case 'RoleRevoked':
         await trx.raw(`UPDATE ${schema}.users SET roles = array_remove(roles, ?), updated_at = ?, revision = ? WHERE id = ?`, [
           e.data.role,
@@ -97,6 +102,8 @@ export interface UserRow {
   name: string;
   timezone: string;
   roles: GlobalRole[];
+  /** When the address was verified (null: never). */
+  emailVerifiedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
   revision: bigint;
@@ -113,6 +120,7 @@ interface RawUser {
   timezone: string;
   password_hash: string;
   roles: string[];
+  email_verified_at: Date | null;
   created_at: Date;
   updated_at: Date;
   revision: string;
@@ -124,6 +132,7 @@ const toCredentials = (r: RawUser): CredentialsRow => ({
   name: r.name,
   timezone: r.timezone,
   roles: r.roles.filter((role): role is GlobalRole => role === 'admin'),
+  emailVerifiedAt: r.email_verified_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   revision: BigInt(r.revision),

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLoops } from '../../src/jobs/platform.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { eventually } from '../support/processes.js';
 
@@ -38,5 +39,36 @@ describe('the housekeeping job', () => {
     });
     expect(await knex('idempotency_keys').where({ scope: 'test' }).pluck('key')).toEqual(['fresh']);
     expect(await knex('refresh_tokens').whereIn('id', [oldToken, liveToken]).pluck('id')).toEqual([liveToken]);
+  });
+});
+
+describe('polling loops (startLoops)', () => {
+  it('runs each pass after the last one ended, survives a failing pass, and stops at once', async () => {
+    let passes = 0;
+    let running = 0;
+    let overlapped = false;
+    const stop = startLoops([
+      {
+        name: 'test-loop',
+        everyMs: 10,
+        run: async () => {
+          overlapped ||= running > 0;
+          running++;
+          passes++;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          running--;
+          if (passes === 2) throw new Error('a bad pass');
+        },
+      },
+    ]);
+    await eventually('five passes, the second one failing', () => passes >= 5);
+    const longSleep = startLoops([{ name: 'sleepy', everyMs: 60_000, run: async () => undefined }]);
+    await stop();
+    const after = passes;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(passes).toBe(after);
+    expect(overlapped).toBe(false);
+    // a loop asleep for a minute stops without waiting for it
+    await longSleep();
   });
 });

@@ -9,6 +9,7 @@ export const userSchema = z
     name: field(z.string(), 'Display name.', 'Ada Lovelace'),
     timezone: field(z.string(), 'The user’s IANA time zone.', 'Europe/London'),
     roles: field(z.array(z.string()), 'Global roles: `admin` or none.', ['admin']),
+    emailVerified: field(z.boolean(), 'Whether the user proved they receive mail at `email` (POST /v1/auth/verify-email).', false),
     createdAt: instantField('When the account was registered'),
     updatedAt: instantField('When the profile last changed'),
     revision: revisionField,
@@ -56,3 +57,10 @@ export const createdApiKeySchema = apiKeySchema
 export const apiKeyListSchema = z.object({
   items: field(z.array(apiKeySchema), 'The caller’s unrevoked keys, newest first.', []),
 });
+
+export const verificationSentSchema = z
+  .object({
+    sentTo: field(z.string(), 'The address the verification link was mailed to.', 'ada@example.com'),
+    expiresAt: instantField('When the link stops working'),
+  })
+  .meta({ id: 'EmailVerificationSent', description: 'A verification link is on its way.' });

@@ -65,6 +65,7 @@ export function userJson(user: ActiveUser | UserRow, revision: bigint): UserDto 
     name: user.name,
     timezone: user.timezone,
     roles: [...user.roles],
+    emailVerified: 'registeredAt' in user ? user.emailVerifiedAt !== undefined : user.emailVerifiedAt !== null,
     createdAt: 'registeredAt' in user ? user.registeredAt : iso(user.createdAt),
     updatedAt: iso(user.updatedAt),
     revision: revision.toString(),

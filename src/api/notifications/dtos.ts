@@ -11,10 +11,10 @@ export const notificationSchema = z
     id: field(z.uuid(), 'The notification id.', '3d4e5f6a-7b8c-4d9e-8f0a-1b2c3d4e5f6a'),
     kind: field(
       z.string(),
-      'What happened: event-cancelled, hold-expired, reservation-cancelled, waitlist-offer, waitlist-offer-expired or waitlist-promoted.',
+      'What happened. Ticketing: reservation-confirmed, reservation-held, hold-expired, reservation-cancelled, waitlist-joined, waitlist-offer, waitlist-offer-expired, waitlist-promoted, event-cancelled, event-changed, event-reminder; identity: welcome, password-changed (the subject is the user).',
       'waitlist-offer',
     ),
-    eventId: field(z.uuid(), 'The event it is about.', EXAMPLE.eventId),
+    eventId: field(z.uuid(), 'The subject it is about: the event (ticketing kinds) or the user (identity kinds).', EXAMPLE.eventId),
     data: field(z.unknown(), 'Details for this kind (e.g. offerId, quantity, expiresAt for waitlist-offer).', { offerId: EXAMPLE.offerId, quantity: 2 }),
     createdAt: instantField('When it happened'),
     read: field(z.boolean(), 'Whether the user marked it read.', false),
@@ -33,3 +33,23 @@ export type NotificationDto = z.infer<typeof notificationSchema>;
 export function notificationDto(row: Pick<NotificationRow, 'id' | 'kind' | 'subject_id' | 'data' | 'created_at'>, read: boolean): NotificationDto {
   return { id: row.id, kind: row.kind, eventId: row.subject_id, data: row.data, createdAt: row.created_at.toISOString(), read };
 }
+
+const KIND_EXAMPLE = 'waitlist-offer';
+
+export const notificationSettingsSchema = z
+  .object({
+    emailEnabled: field(z.boolean(), 'Whether anything is mailed at all; in-app notifications are always kept.', true),
+    emailKinds: field(
+      z.record(z.string(), z.boolean()),
+      'Per notification kind: true mails it, false keeps it in-app only. Every kind is listed.',
+      { [KIND_EXAMPLE]: true, 'event-changed': false },
+    ),
+  })
+  .meta({ id: 'NotificationSettings', description: 'What the caller is told by e-mail.' });
+
+export const unsubscribeSchema = z
+  .object({
+    kind: field(z.string(), 'The notification kind the link switches off.', KIND_EXAMPLE),
+    unsubscribed: field(z.boolean(), 'True once that kind is no longer mailed (POST); false on the GET confirmation while it still is.', true),
+  })
+  .meta({ id: 'Unsubscribe', description: 'A one-click unsubscribe link (RFC 8058) and what it does.' });

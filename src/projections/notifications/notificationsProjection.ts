@@ -1,7 +1,8 @@
 /**
  * The notifications read model (schema rm_notifications, DESIGN §6): one row per
- * (source event, recipient), fed by every context that tells users something — today
- * ticketing (ticketingSource.ts). Publishes each new notification on `user:<id>`.
+ * (source event, recipient), fed by every context that tells users something: ticketing
+ * (ticketingSource.ts) and identity (identitySource.ts). Each row is also mailed
+ * (src/jobs/emailJobs.ts reads new rows). Publishes each new notification on `user:<id>`.
  *
  * A source keeps its own copy of what it needs to find recipients (who holds which
  * reservation, who waits) in tables of this schema: it never reads another read model,
@@ -14,6 +15,7 @@ import type { RecordedEvent } from '../../eventstore/eventStore.js';
 import type { Projection, ProjectionContext } from '../projection.js';
 import type { NotificationSource } from './rows.js';
 import { setupTicketingSource, ticketingSource } from './ticketingSource.js';
+import { identitySource } from './identitySource.js';
 
 export const NOTIFICATIONS_PROJECTION = 'notifications';
 
@@ -40,11 +42,12 @@ export interface NotificationSourceHandler {
   afterBatch?(ctx: ProjectionContext): Promise<void>;
 }
 
-export const notificationsProjection = (sources: NotificationSourceHandler[] = [ticketingSource]): Projection => {
+export const notificationsProjection = (sources: NotificationSourceHandler[] = [ticketingSource, identitySource]): Projection => {
   const byType = new Map(sources.flatMap((source) => source.eventTypes.map((type) => [type, source] as const)));
   return {
     name: NOTIFICATIONS_PROJECTION,
-    version: 1,
+    // 2: identity notifications (welcome, password-changed) and the ticketing kinds of issue 13
+    version: 2,
     eventTypes: [...byType.keys()],
     setup,
     apply: async (event, ctx) => {
@@ -53,6 +56,7 @@ export const notificationsProjection = (sources: NotificationSourceHandler[] = [
     },
     afterBatch: async (ctx) => {
       for (const source of sources) await source.afterBatch?.(ctx);
+      await flushNotifications(ctx);
     },
   };
 };
@@ -80,12 +84,25 @@ function notifier(source: NotificationSource, event: RecordedEvent, ctx: Project
     event,
     notify: async (userId, kind, subjectId, data) => {
       const row = { id: uuidv5(`${event.position}:${userId}:${kind}`, NOTIFICATION_ID_NAMESPACE), user_id: userId, source, subject_id: subjectId, kind, data, created_at: event.recordedAt };
-      await ctx
-        .trx(`${ctx.schema}.notifications`)
-        .insert({ ...row, data: JSON.stringify(data), position: event.position.toString() })
-        .onConflict('id')
-        .ignore();
+      pendingNotifications(ctx).push({ ...row, data: JSON.stringify(data), position: event.position.toString() });
       ctx.publish(`user:${userId}`, { type: 'notification', notification: notificationDto(row, false) });
     },
   };
+}
+
+/**
+ * Notification rows of the batch, written in one statement at its end (a busy batch is
+ * mostly reservations, each telling its holder): nothing in the batch reads them back.
+ */
+function pendingNotifications(ctx: ProjectionContext): Array<Record<string, unknown>> {
+  let rows = ctx.batch.get('notifications') as Array<Record<string, unknown>> | undefined;
+  if (!rows) ctx.batch.set('notifications', (rows = []));
+  return rows;
+}
+
+async function flushNotifications(ctx: ProjectionContext): Promise<void> {
+  const rows = pendingNotifications(ctx).splice(0);
+  for (let i = 0; i < rows.length; i += 1000) {
+    await ctx.trx(`${ctx.schema}.notifications`).insert(rows.slice(i, i + 1000)).onConflict('id').ignore();
+  }
 }
