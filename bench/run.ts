@@ -6,6 +6,8 @@
  *   npm run bench -- --only=eventstore,http
  *   npm run bench -- --quick              # short phases, to try the harness out
  *   npm run bench -- --server=inprocess   # HTTP bench against a server in this process (default: child)
+ *   npm run bench -- --roles=api          # HTTP bench against a server of these PROCESS_ROLES (default: all)
+ *   npm run bench -- --only=http --scenarios=hotEvent --clients=64   # some HTTP configurations
  *
  * Needs PostgreSQL (user postgres, trust) and Redis on 127.0.0.1. Each area creates its
  * own databases and drops them; nothing but 127.0.0.1 is contacted.
@@ -32,7 +34,7 @@ const AREAS = {
 type Area = keyof typeof AREAS;
 
 function parseArgs(argv: string[]): { options: BenchOptions; areas: Area[] } {
-  const options: BenchOptions = { quick: false, server: 'child' };
+  const options: BenchOptions = { quick: false, server: 'child', roles: 'api,projector,worker' };
   let areas = Object.keys(AREAS) as Area[];
   for (const arg of argv) {
     if (arg === '--quick') options.quick = true;
@@ -42,6 +44,9 @@ function parseArgs(argv: string[]): { options: BenchOptions; areas: Area[] } {
       if (unknown.length) throw new Error(`unknown area(s) ${unknown.join(', ')}; known: ${Object.keys(AREAS).join(', ')}`);
       areas = wanted as Area[];
     } else if (arg === '--server=child' || arg === '--server=inprocess') options.server = arg.slice('--server='.length) as BenchOptions['server'];
+    else if (arg.startsWith('--roles=')) options.roles = arg.slice('--roles='.length);
+    else if (arg.startsWith('--clients=')) options.clients = arg.slice('--clients='.length).split(',').map(Number);
+    else if (arg.startsWith('--scenarios=')) options.scenarios = arg.slice('--scenarios='.length).split(',');
     else throw new Error(`unknown argument ${arg}`);
   }
   return { options, areas };
