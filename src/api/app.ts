@@ -38,12 +38,15 @@ export function createApp(deps: AppDependencies): Express {
 
   app.use(requestLog(deps.logger, (req) => req.url === '/health/live' || req.url === '/metrics'));
   app.use(helmet({ contentSecurityPolicy: false })); // Swagger UI needs inline scripts; the API serves JSON
-  app.use(
-    cors({
-      origin: deps.config.corsOrigins.length ? deps.config.corsOrigins : false,
-      exposedHeaders: ['ETag', 'X-Position', 'X-Request-Id', 'Idempotent-Replayed', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
-    }),
-  );
+  // No CORS_ORIGINS: no cross-origin access, and no middleware that would only decide so per request.
+  if (deps.config.corsOrigins.length) {
+    app.use(
+      cors({
+        origin: deps.config.corsOrigins,
+        exposedHeaders: ['ETag', 'X-Position', 'X-Request-Id', 'Idempotent-Replayed', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
+      }),
+    );
+  }
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {

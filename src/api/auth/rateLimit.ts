@@ -149,17 +149,18 @@ export function createRateLimit(opts: RateLimitOptions): RequestHandler {
       // case-insensitively, so no spelling ever skips its bucket.
       const path = req.path.toLowerCase();
       if (!path.startsWith('/v1/')) return next();
-      const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+      // Only read when needed: req.ip walks X-Forwarded-For against TRUST_PROXY each time.
+      const byIp = () => `ip:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`;
       let bucket: Limit;
       let key: string;
       if (path.startsWith('/v1/auth/')) {
         bucket = auth;
-        key = `ip:${ip}`;
+        key = byIp();
       } else {
         const principal = await opts.authenticate(req).catch(() => undefined);
         bucket = user;
         // An API key has a budget of its own, apart from its user's sessions.
-        key = principal?.apiKey ? `api-key:${principal.apiKey.id}` : principal ? `user:${principal.userId}` : `ip:${ip}`;
+        key = principal?.apiKey ? `api-key:${principal.apiKey.id}` : principal ? `user:${principal.userId}` : byIp();
       }
       let window: Window;
       try {
