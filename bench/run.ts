@@ -54,9 +54,9 @@ function parseArgs(argv: string[]): { options: BenchOptions; areas: Area[] } {
 
 /** Which code was measured: the commit, and the files under src/ and migrations/ that differ from it. */
 function codeVersion(): { commit: string; uncommittedFiles: string[] } {
-  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trimEnd();
   try {
-    const changed = git('status', '--porcelain', '--', 'src', 'migrations');
+    const changed = git('status', '--porcelain', '--', 'src', 'migrations'); // not trimmed at the start: each line is "XY path"
     return { commit: git('rev-parse', 'HEAD'), uncommittedFiles: changed ? changed.split('\n').map((line) => line.slice(3)) : [] };
   } catch {
     return { commit: 'unknown', uncommittedFiles: [] };
