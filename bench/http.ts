@@ -159,8 +159,12 @@ async function updateCeiling(databaseUrl: string, clients: number, durationMs: n
     await pool.query('CREATE TABLE IF NOT EXISTS bench_counter (id integer PRIMARY KEY, n bigint NOT NULL)');
     await pool.query('INSERT INTO bench_counter (id, n) VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET n = 0');
     // Open every connection first, so the timed part measures updates, not connects.
-    const held = await Promise.all(Array.from({ length: connections }, () => pool.connect()));
-    for (const client of held) client.release();
+    // allSettled: a refused connection (PostgreSQL's max_connections, shared with others) must not
+    // leave the opened ones checked out, or pool.end() below would wait for them forever.
+    const opened = await Promise.allSettled(Array.from({ length: connections }, () => pool.connect()));
+    for (const result of opened) if (result.status === 'fulfilled') result.value.release();
+    const refused = opened.find((result) => result.status === 'rejected');
+    if (refused) throw refused.reason;
     log(`http.updateCeiling clients=${clients} (connections=${connections}) for ${durationMs} ms`);
     const latencies: number[] = [];
     const { ops, elapsedMs } = await closedLoop(clients, { durationMs, maxOps: 10_000_000 }, async () => {
