@@ -26,6 +26,8 @@ const SPREAD_EVENTS = 100;
 const CAPACITY = 10_000_000;
 /** max_connections is 100 here: the ceiling's pool is capped, the callers above it queue in the pool. */
 const CEILING_MAX_CONNECTIONS = 64;
+/** Connections left to the server under test (and to others sharing this PostgreSQL) while the ceiling runs. */
+const CEILING_SPARE_CONNECTIONS = 30;
 
 export async function benchHttp(ctx: BenchContext): Promise<void> {
   const server = await startBenchServer(ctx, 'http');
@@ -151,8 +153,20 @@ async function projectionBacklog(databaseUrl: string, timeoutMs: number): Promis
   }
 }
 
+/** max_connections minus the connections open now: a shared PostgreSQL may have few left (the figure's `connections` says what was used). */
+async function freeConnections(databaseUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ free: number }>(`SELECT current_setting('max_connections')::int - count(*)::int AS free FROM pg_stat_activity`);
+    return rows[0]?.free ?? CEILING_MAX_CONNECTIONS;
+  } finally {
+    await client.end();
+  }
+}
+
 async function updateCeiling(databaseUrl: string, clients: number, durationMs: number) {
-  const connections = Math.min(clients, CEILING_MAX_CONNECTIONS);
+  const connections = Math.min(clients, CEILING_MAX_CONNECTIONS, Math.max(4, (await freeConnections(databaseUrl)) - CEILING_SPARE_CONNECTIONS));
   const pool = new pg.Pool({ connectionString: databaseUrl, max: connections });
   pool.on('error', (error) => log(`update ceiling pool: ${String(error)}`));
   try {
