@@ -16,22 +16,27 @@ import { Pool } from 'undici';
 import { ticketedEventDecider, ticketedEventStreamName, type TicketedEventEvent, type TicketedEventState } from '../src/domain/ticketing/index.js';
 import { createPostgresEventStore, type PostgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
 import { TICKETING_PROJECTION } from '../src/projections/ticketing/ticketingProjection.js';
-import { postgresCpu, startBenchServer } from './server.js';
-import { closedLoop, log, now, percentiles, perSecond, round, sleep, tally, type BenchContext } from './support.js';
+import { startBenchServer } from './server.js';
+import { closedLoop, log, measureCpu, now, percentiles, perSecond, round, sleep, tally, type BenchContext } from './support.js';
 
 const CLIENTS = [16, 64, 256] as const;
+const SCENARIOS = ['hotEvent', 'spread100'] as const;
 const USERS = 1000;
 const SPREAD_EVENTS = 100;
 const CAPACITY = 10_000_000;
 /** max_connections is 100 here: the ceiling's pool is capped, the callers above it queue in the pool. */
 const CEILING_MAX_CONNECTIONS = 64;
+/** Connections left to the server under test (and to others sharing this PostgreSQL) while the ceiling runs. */
+const CEILING_SPARE_CONNECTIONS = 30;
 
 export async function benchHttp(ctx: BenchContext): Promise<void> {
   const server = await startBenchServer(ctx, 'http');
   log(`http: server ${server.mode} at ${server.url}`);
 
+  const clientCounts = CLIENTS.filter((n) => !ctx.options.clients || ctx.options.clients.includes(n));
+  const scenarios = SCENARIOS.filter((s) => !ctx.options.scenarios || ctx.options.scenarios.includes(s));
   const ceilings = new Map<number, number>();
-  for (const clients of CLIENTS) {
+  for (const clients of clientCounts) {
     const figure = await updateCeiling(server.databaseUrl, clients, ctx.seconds(10) * 1000);
     ceilings.set(clients, figure.updatesPerSec);
     ctx.emit({ bench: 'http.updateCeiling', clients, ...figure });
@@ -56,23 +61,20 @@ export async function benchHttp(ctx: BenchContext): Promise<void> {
   const [warmEvent] = await createEvents(1);
   await runLoad(api, tokens, [warmEvent!], 16, ctx.seconds(3) * 1000);
 
-  for (const scenario of ['hotEvent', 'spread100'] as const) {
-    for (const clients of CLIENTS) {
+  for (const scenario of scenarios) {
+    for (const clients of clientCounts) {
       const events = await createEvents(scenario === 'hotEvent' ? 1 : SPREAD_EVENTS);
       const durationMs = ctx.seconds(10) * 1000;
       log(`http.reserve ${scenario} clients=${clients} for ${durationMs} ms`);
       const stopCounting = await server.countStoreCalls();
-      const serverCpu = server.cpuMs();
-      const pgCpu = postgresCpu();
-      const ownCpu = process.cpuUsage();
+      const cpu = measureCpu(server.cpuMs, server.mode === 'inprocess');
       const load = await runLoad(api, tokens, events, clients, durationMs);
-      const ownCpuUsed = process.cpuUsage(ownCpu);
-      const serverCpuUsed = server.cpuMs() - serverCpu;
-      const pgCpuUsed = pgCpu();
+      const cpuUsed = cpu.stop(load.requests, load.elapsedMs);
       const calls = await stopCounting();
       // The projector runs in the same server and may have fallen behind: let it catch up
       // (bounded) so the next configuration does not pay for this one's backlog.
-      const backlog = await projectionBacklog(server.databaseUrl, ctx.seconds(45) * 1000);
+      const hasProjector = server.roles.split(',').includes('projector');
+      const backlog = hasProjector ? await projectionBacklog(server.databaseUrl, ctx.seconds(45) * 1000) : undefined;
       const audit = await auditEvents(store, events, load.seatsByEvent);
       const confirmedPerSec = perSecond(load.confirmed, load.elapsedMs);
       const ceiling = ceilings.get(clients) ?? 0;
@@ -82,6 +84,9 @@ export async function benchHttp(ctx: BenchContext): Promise<void> {
         events: events.length,
         clients,
         server: server.mode,
+        roles: server.roles,
+        // The headline: CPU µs per request by process (far steadier than req/s on a shared machine).
+        ...cpuUsed,
         confirmedPerSec,
         ratioToUpdateCeiling: ceiling ? round(confirmedPerSec / ceiling, 3) : null,
         updateCeilingPerSec: ceiling,
@@ -93,10 +98,19 @@ export async function benchHttp(ctx: BenchContext): Promise<void> {
         seatsSold: audit.seatsSold,
         seatsIn201s: audit.seatsIn201s,
         seatsMatch: audit.seatsSold === audit.seatsIn201s,
-        // Events the ticketing projection had not applied when the load stopped, and how long it then took to catch up.
-        projectionBacklogEvents: backlog.events,
-        projectionCatchUpMs: backlog.catchUpMs,
-        ...(backlog.caughtUp ? {} : { projectionCaughtUp: false }),
+        // Events the ticketing projection had not applied when the load stopped, in events and in
+        // seconds of this run's confirmations, the age of the oldest of them, and the catch-up time.
+        ...(backlog
+          ? {
+              projectionLagAtEnd: {
+                events: backlog.events,
+                secondsOfEvents: round(backlog.events / Math.max(1, confirmedPerSec), 2),
+                oldestAgeSeconds: backlog.oldestAgeSeconds,
+              },
+              projectionCatchUpMs: backlog.catchUpMs,
+              ...(backlog.caughtUp ? {} : { projectionCaughtUp: false }),
+            }
+          : {}),
         // The server's event-store calls per request: the database round trips behind one reservation.
         storeCallsPerRequest: {
           streamReads: round(calls.reads / Math.max(1, load.requests), 2),
@@ -107,11 +121,6 @@ export async function benchHttp(ctx: BenchContext): Promise<void> {
         sqlQueriesPerRequest: round(calls.sqlQueries / Math.max(1, load.requests), 2),
         // Mean time a stream read / an append took, as the server awaited it (includes event-loop delay).
         storeCallMs: { read: round(calls.readMs / Math.max(1, calls.reads), 2), append: round(calls.appendMs / Math.max(1, calls.appends), 2) },
-        // % of one core (the machine has os.cpus().length of them): the server process
-        // (in-process: server + load generator), the load generator, and PostgreSQL.
-        serverCpuPct: round((serverCpuUsed / load.elapsedMs) * 100),
-        ...(Number.isFinite(pgCpuUsed) ? { postgresCpuPct: round((pgCpuUsed / load.elapsedMs) * 100) } : {}),
-        ...(server.mode === 'child' ? { loadGeneratorCpuPct: round(((ownCpuUsed.user + ownCpuUsed.system) / 1000 / load.elapsedMs) * 100) } : {}),
         durationMs: round(load.elapsedMs),
       });
     }
@@ -119,41 +128,57 @@ export async function benchHttp(ctx: BenchContext): Promise<void> {
 }
 
 /** Events after the ticketing checkpoint now; then waits (up to timeoutMs) until there are none. */
-async function projectionBacklog(databaseUrl: string, timeoutMs: number): Promise<{ events: number; catchUpMs: number; caughtUp: boolean }> {
+async function projectionBacklog(databaseUrl: string, timeoutMs: number): Promise<{ events: number; oldestAgeSeconds: number; catchUpMs: number; caughtUp: boolean }> {
   const client = new pg.Client({ connectionString: databaseUrl, application_name: 'tessera-bench-backlog' });
   await client.connect();
   try {
     const count = async () => {
-      const { rows } = await client.query<{ n: string }>(
-        `SELECT count(*)::text AS n FROM eventstore.events
+      const { rows } = await client.query<{ n: string; age: number | null }>(
+        `SELECT count(*)::text AS n, extract(epoch FROM clock_timestamp() - min(recorded_at))::float8 AS age FROM eventstore.events
           WHERE position > coalesce((SELECT position FROM projection_checkpoints WHERE name = $1), -1)`,
         [TICKETING_PROJECTION],
       );
-      return Number(rows[0]?.n ?? 0);
+      return { events: Number(rows[0]?.n ?? 0), ageSeconds: round(rows[0]?.age ?? 0, 2) };
     };
     const started = now();
-    const events = await count();
-    let left = events;
+    const atEnd = await count();
+    let left = atEnd.events;
     while (left > 0 && now() - started < timeoutMs) {
       await sleep(100);
-      left = await count();
+      left = (await count()).events;
     }
-    return { events, catchUpMs: round(now() - started), caughtUp: left === 0 };
+    return { events: atEnd.events, oldestAgeSeconds: atEnd.ageSeconds, catchUpMs: round(now() - started), caughtUp: left === 0 };
+  } finally {
+    await client.end();
+  }
+}
+
+/** max_connections minus the connections open now: a shared PostgreSQL may have few left (the figure's `connections` says what was used). */
+async function freeConnections(databaseUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ free: number }>(`SELECT current_setting('max_connections')::int - count(*)::int AS free FROM pg_stat_activity`);
+    return rows[0]?.free ?? CEILING_MAX_CONNECTIONS;
   } finally {
     await client.end();
   }
 }
 
 async function updateCeiling(databaseUrl: string, clients: number, durationMs: number) {
-  const connections = Math.min(clients, CEILING_MAX_CONNECTIONS);
+  const connections = Math.min(clients, CEILING_MAX_CONNECTIONS, Math.max(4, (await freeConnections(databaseUrl)) - CEILING_SPARE_CONNECTIONS));
   const pool = new pg.Pool({ connectionString: databaseUrl, max: connections });
   pool.on('error', (error) => log(`update ceiling pool: ${String(error)}`));
   try {
     await pool.query('CREATE TABLE IF NOT EXISTS bench_counter (id integer PRIMARY KEY, n bigint NOT NULL)');
     await pool.query('INSERT INTO bench_counter (id, n) VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET n = 0');
     // Open every connection first, so the timed part measures updates, not connects.
-    const held = await Promise.all(Array.from({ length: connections }, () => pool.connect()));
-    for (const client of held) client.release();
+    // allSettled: a refused connection (PostgreSQL's max_connections, shared with others) must not
+    // leave the opened ones checked out, or pool.end() below would wait for them forever.
+    const opened = await Promise.allSettled(Array.from({ length: connections }, () => pool.connect()));
+    for (const result of opened) if (result.status === 'fulfilled') result.value.release();
+    const refused = opened.find((result) => result.status === 'rejected');
+    if (refused) throw refused.reason;
     log(`http.updateCeiling clients=${clients} (connections=${connections}) for ${durationMs} ms`);
     const latencies: number[] = [];
     const { ops, elapsedMs } = await closedLoop(clients, { durationMs, maxOps: 10_000_000 }, async () => {

@@ -36,8 +36,8 @@ import { rebuildProjection } from '../src/projections/runtime.js';
 import { NOTIFICATIONS_PROJECTION, notificationsProjection } from '../src/projections/notifications/notificationsProjection.js';
 import { TICKETING_PROJECTION, ticketingProjection } from '../src/projections/ticketing/ticketingProjection.js';
 import { counterProjection } from '../test/support/counterProjection.js';
-import { postgresCpu, startBenchServer } from './server.js';
-import { log, now, percentiles, perSecond, round, sleep, type BenchContext } from './support.js';
+import { startBenchServer } from './server.js';
+import { log, now, percentiles, perSecond, postgresCpu, round, sleep, type BenchContext } from './support.js';
 
 export async function benchProjections(ctx: BenchContext): Promise<void> {
   await benchRebuild(ctx);
@@ -299,7 +299,7 @@ async function waitForCheckpoint(knex: Knex, position: bigint, timeoutMs: number
 
 async function benchLag(ctx: BenchContext): Promise<void> {
   // The command path is driven in-process, so this server always runs here.
-  const server = await startBenchServer(ctx, 'lag', 'inprocess');
+  const server = await startBenchServer(ctx, 'lag', 'inprocess', 'api,projector,worker');
   const tessera = server.tessera!;
   const organizer = 'bench-organizer';
   const meta = (userId: string): RequestMeta => ({ actor: { userId, isAdmin: false }, correlationId: randomUUID(), now: new Date() });

@@ -6,6 +6,8 @@
  *   npm run bench -- --only=eventstore,http
  *   npm run bench -- --quick              # short phases, to try the harness out
  *   npm run bench -- --server=inprocess   # HTTP bench against a server in this process (default: child)
+ *   npm run bench -- --roles=api          # HTTP bench against a server of these PROCESS_ROLES (default: all)
+ *   npm run bench -- --only=http --scenarios=hotEvent --clients=64   # some HTTP configurations
  *
  * Needs PostgreSQL (user postgres, trust) and Redis on 127.0.0.1. Each area creates its
  * own databases and drops them; nothing but 127.0.0.1 is contacted.
@@ -36,7 +38,7 @@ const AREAS = {
 type Area = keyof typeof AREAS;
 
 function parseArgs(argv: string[]): { options: BenchOptions; areas: Area[] } {
-  const options: BenchOptions = { quick: false, server: 'child' };
+  const options: BenchOptions = { quick: false, server: 'child', roles: 'api,projector,worker' };
   let areas = Object.keys(AREAS) as Area[];
   for (const arg of argv) {
     if (arg === '--quick') options.quick = true;
@@ -46,6 +48,9 @@ function parseArgs(argv: string[]): { options: BenchOptions; areas: Area[] } {
       if (unknown.length) throw new Error(`unknown area(s) ${unknown.join(', ')}; known: ${Object.keys(AREAS).join(', ')}`);
       areas = wanted as Area[];
     } else if (arg === '--server=child' || arg === '--server=inprocess') options.server = arg.slice('--server='.length) as BenchOptions['server'];
+    else if (arg.startsWith('--roles=')) options.roles = arg.slice('--roles='.length);
+    else if (arg.startsWith('--clients=')) options.clients = arg.slice('--clients='.length).split(',').map(Number);
+    else if (arg.startsWith('--scenarios=')) options.scenarios = arg.slice('--scenarios='.length).split(',');
     else throw new Error(`unknown argument ${arg}`);
   }
   return { options, areas };
@@ -53,9 +58,9 @@ function parseArgs(argv: string[]): { options: BenchOptions; areas: Area[] } {
 
 /** Which code was measured: the commit, and the files under src/ and migrations/ that differ from it. */
 function codeVersion(): { commit: string; uncommittedFiles: string[] } {
-  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trimEnd();
   try {
-    const changed = git('status', '--porcelain', '--', 'src', 'migrations');
+    const changed = git('status', '--porcelain', '--', 'src', 'migrations'); // not trimmed at the start: each line is "XY path"
     return { commit: git('rev-parse', 'HEAD'), uncommittedFiles: changed ? changed.split('\n').map((line) => line.slice(3)) : [] };
   } catch {
     return { commit: 'unknown', uncommittedFiles: [] };

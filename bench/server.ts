@@ -1,12 +1,12 @@
 /**
- * A real Tessera for the HTTP and lag benches: all roles, a fresh database, BullMQ on
+ * A real Tessera for the HTTP and lag benches: all roles (or --roles), a fresh database, BullMQ on
  * the local Redis under a queue name of its own (its keys are deleted afterwards),
  * silent logs, rate limits out of the way. In this process (startTessera) or in a
  * child process (bench/serverProcess.ts), per --server.
  */
-import { execFileSync, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config.js';
 import { startTessera, type Tessera } from '../src/main.js';
 import { exited } from '../test/support/processes.js';
 import { countStoreCalls, type StoreCallCounts } from './storeCalls.js';
-import { log, type BenchContext } from './support.js';
+import { log, processCpuMs, type BenchContext } from './support.js';
 
 export const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
 export const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -26,6 +26,8 @@ export interface BenchServer {
   port: number;
   databaseUrl: string;
   mode: 'inprocess' | 'child';
+  /** Its PROCESS_ROLES. */
+  roles: string;
   /** The in-process Tessera (undefined for a child process). */
   tessera: Tessera | undefined;
   tokenFor(userId: string): Promise<string>;
@@ -36,60 +38,7 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-const clockTicks = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/**
- * CPU time of the local `postgres` processes (Linux /proc). Call it at the start; the
- * returned function gives the CPU ms they used since (NaN where /proc is unreadable).
- * Backends that exit in between drop out, so the figure is a lower bound.
- */
-export function postgresCpu(): () => number {
-  const snapshot = () => {
-    const byPid = new Map<number, number>();
-    try {
-      for (const entry of readdirSync('/proc')) {
-        if (!/^\d+$/.test(entry)) continue;
-        try {
-          if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
-          const ms = processCpuMs(Number(entry));
-          if (Number.isFinite(ms)) byPid.set(Number(entry), ms);
-        } catch {
-          // exited meanwhile
-        }
-      }
-    } catch {
-      return undefined;
-    }
-    return byPid;
-  };
-  const start = snapshot();
-  return () => {
-    const end = snapshot();
-    if (!start || !end) return Number.NaN;
-    let used = 0;
-    for (const [pid, ms] of end) used += ms - (start.get(pid) ?? 0);
-    return used;
-  };
-}
-
-/** utime + stime of a process from /proc (Linux), in ms; NaN elsewhere. */
-export function processCpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-export async function startBenchServer(ctx: BenchContext, name: string, mode = ctx.options.server): Promise<BenchServer> {
+export async function startBenchServer(ctx: BenchContext, name: string, mode = ctx.options.server, roles = ctx.options.roles): Promise<BenchServer> {
   const db = await ctx.database(name);
   const queueName = `bench_${name}_${randomBytes(4).toString('hex')}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-'));
@@ -102,7 +51,7 @@ export async function startBenchServer(ctx: BenchContext, name: string, mode = c
     JOBS_QUEUE: queueName,
     PORT: '0',
     HOST: '127.0.0.1',
-    PROCESS_ROLES: 'api,projector,worker',
+    PROCESS_ROLES: roles,
     LOG_LEVEL: 'silent',
     JWT_SECRET: BENCH_JWT_SECRET,
     DATA_DIR: dataDir,
@@ -122,6 +71,7 @@ export async function startBenchServer(ctx: BenchContext, name: string, mode = c
       port: tessera.port!,
       databaseUrl: db.url,
       mode,
+      roles,
       tessera,
       tokenFor,
       async countStoreCalls() {
@@ -163,6 +113,7 @@ export async function startBenchServer(ctx: BenchContext, name: string, mode = c
     port,
     databaseUrl: db.url,
     mode,
+    roles,
     tessera: undefined,
     tokenFor,
     async countStoreCalls() {

@@ -1,5 +1,7 @@
 /**
- * Child process for `--server=child`: starts Tessera from its environment, reports the
+ * Child process for `--server=child`: starts Tessera from its environment as `npm start`
+ * does (the projector in a worker thread of this process, per PROJECTOR_THREAD; the
+ * thread's SQL is not among the counted queries), reports the
  * bound port over IPC (like test/support/serverProcess.ts), and on request counts its
  * event-store calls, so the HTTP bench can show the round trips per request either way.
  *
@@ -10,7 +12,8 @@ import { loadConfig } from '../src/config.js';
 import { startTessera } from '../src/main.js';
 import { countStoreCalls, type StoreCallCounter } from './storeCalls.js';
 
-const tessera = await startTessera(loadConfig(process.env));
+const config = loadConfig(process.env);
+const tessera = await startTessera(config, undefined, { projectorThread: config.projectorThread });
 let counter: StoreCallCounter | undefined;
 
 process.on('message', (message: { type?: string }) => {

@@ -2,6 +2,9 @@
  * Shared bench plumbing: fresh databases (dropped at the end), one JSON line per
  * figure on stdout (progress goes to stderr), latency percentiles, bounded loops.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createTestDatabase, type TestDatabase } from '../test/support/db.js';
 
@@ -12,6 +15,11 @@ export interface BenchOptions {
   quick: boolean;
   /** HTTP bench: server in a child process (default) or in this process. */
   server: 'inprocess' | 'child';
+  /** PROCESS_ROLES of the bench's server (default all: api,projector,worker). */
+  roles: string;
+  /** HTTP bench: only these numbers of clients / these scenarios (default: all). */
+  clients?: number[];
+  scenarios?: string[];
 }
 
 /** Collects figures, prints each as one JSON line, and owns every resource to release at the end. */
@@ -21,7 +29,9 @@ export class BenchContext {
 
   constructor(readonly options: BenchOptions) {}
 
-  emit(figure: Figure): void {
+  /** Prints and keeps a figure, with the 1-minute load average when it was taken (other work on the machine shows in it). */
+  emit(measured: Figure): void {
+    const figure = { ...measured, loadAvg1m: round(os.loadavg()[0]!, 2) };
     this.figures.push(figure);
     process.stdout.write(`${JSON.stringify(figure)}\n`);
   }
@@ -131,6 +141,97 @@ export function tally(): { add(key: string | number): void; toJSON(): Record<str
     },
     toJSON() {
       return Object.fromEntries([...counts.entries()].sort(([a], [b]) => a.localeCompare(b)));
+    },
+  };
+}
+
+const clockTicks = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime of a process (all its threads) from /proc (Linux), in ms; NaN elsewhere. */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * CPU time of the local `postgres` processes (Linux /proc). Call it at the start; the
+ * returned function gives the CPU ms they used since (NaN where /proc is unreadable).
+ * Backends that exit in between drop out, so the figure is a lower bound.
+ */
+export function postgresCpu(): () => number {
+  const snapshot = () => {
+    const byPid = new Map<number, number>();
+    try {
+      for (const entry of readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+          if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+          const ms = processCpuMs(Number(entry));
+          if (Number.isFinite(ms)) byPid.set(Number(entry), ms);
+        } catch {
+          // exited meanwhile
+        }
+      }
+    } catch {
+      return undefined;
+    }
+    return byPid;
+  };
+  const start = snapshot();
+  return () => {
+    const end = snapshot();
+    if (!start || !end) return Number.NaN;
+    let used = 0;
+    for (const [pid, ms] of end) used += ms - (start.get(pid) ?? 0);
+    return used;
+  };
+}
+
+/** CPU per request, the headline of every HTTP figure: µs of CPU time (user + system) each request cost, by process. */
+export interface CpuPerRequest {
+  /** µs per request: the server process (all its threads; in-process: server and load generator together). */
+  cpuUsPerRequest: { server: number; postgres: number | null; loadGenerator: number | null };
+  /** % of one core over the measured time (the machine has os.cpus().length of them). */
+  cpuCorePct: { server: number; postgres: number | null; loadGenerator: number | null };
+}
+
+/**
+ * Starts measuring the CPU of the server process (`serverCpuMs`, e.g. processCpuMs of
+ * its pid), of PostgreSQL and of this process, the load generator; `stop` turns it into
+ * µs per request and core shares. `serverInThisProcess`: the server runs in this process,
+ * so there is no separate load-generator figure. For any HTTP scenario:
+ *
+ *   const cpu = measureCpu(server.cpuMs, server.mode === 'inprocess');
+ *   const load = await runLoad(...);
+ *   ctx.emit({ bench: 'x', ...cpu.stop(load.requests, load.elapsedMs), ... });
+ */
+export function measureCpu(serverCpuMs: () => number, serverInThisProcess = false): { stop(requests: number, elapsedMs: number): CpuPerRequest } {
+  const serverStart = serverCpuMs();
+  const pgCpu = postgresCpu();
+  const ownStart = process.cpuUsage();
+  return {
+    stop(requests, elapsedMs) {
+      const own = process.cpuUsage(ownStart);
+      const serverMs = serverCpuMs() - serverStart;
+      const pgMs = pgCpu();
+      const ownMs = serverInThisProcess ? Number.NaN : (own.user + own.system) / 1000;
+      const perRequest = (ms: number) => (Number.isFinite(ms) ? round((ms * 1000) / Math.max(1, requests)) : null);
+      const corePct = (ms: number) => (Number.isFinite(ms) && elapsedMs > 0 ? round((ms / elapsedMs) * 100) : null);
+      return {
+        cpuUsPerRequest: { server: perRequest(serverMs) ?? 0, postgres: perRequest(pgMs), loadGenerator: perRequest(ownMs) },
+        cpuCorePct: { server: corePct(serverMs) ?? 0, postgres: corePct(pgMs), loadGenerator: corePct(ownMs) },
+      };
     },
   };
 }

@@ -77,6 +77,7 @@ const schema = z
     LIVE_MAX_SOCKETS_PER_USER: positiveInt(10),
     LIVE_MESSAGES_PER_SECOND: positiveInt(20),
     LIVE_MESSAGE_BURST: positiveInt(100),
+    PROJECTOR_THREAD: z.enum(['true', 'false']).default('true'),
   })
   .superRefine((env, ctx) => {
     if (env.EVENT_STORE === 'esdb' && !env.ESDB_URL) {
@@ -120,6 +121,8 @@ export interface Config {
   jobs: { queueName: string; sweeperIntervalMs: number; stalledIntervalMs: number; concurrency: number };
   /** The live hub: ping interval, the send buffer past which a socket is dropped as a slow consumer, and the per-user/per-socket limits. */
   live: { heartbeatMs: number; maxBufferedBytes: number; maxSocketsPerUser: number; messagesPerSecond: number; messageBurst: number };
+  /** `npm start` with the api and projector roles runs the projector in a worker thread (a second core); false keeps one thread. */
+  projectorThread: boolean;
 }
 
 /**
@@ -181,5 +184,6 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       messagesPerSecond: env.LIVE_MESSAGES_PER_SECOND,
       messageBurst: env.LIVE_MESSAGE_BURST,
     },
+    projectorThread: env.PROJECTOR_THREAD === 'true',
   };
 }

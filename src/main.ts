@@ -5,6 +5,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { MessageChannel, Worker, isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import { pino, type Logger } from 'pino';
@@ -23,6 +24,7 @@ import { startHealthServer, type HealthCheck } from './health.js';
 import { BullmqJobs } from './jobs/bullmqQueue.js';
 import { InProcessJobs } from './jobs/inProcessQueue.js';
 import type { JobQueue, JobRunner } from './jobs/jobs.js';
+import { serveJobQueue, ThreadJobQueue } from './jobs/threadQueue.js';
 import { platformJobs, startLoops, startSweeper } from './jobs/platform.js';
 import { IdempotencyStore } from './api/idempotency.js';
 import { RefreshTokenStore } from './api/auth/refreshTokens.js';
@@ -67,6 +69,18 @@ export interface StartOptions {
   clock?: () => Date;
   /** The bounded contexts to run (default: the application's, src/contexts.ts); tests add throwaway ones. */
   contexts?: readonly BoundedContext<any>[];
+  /** The job queue to use instead of building one (the projector thread's, which enqueues into the main thread's). */
+  jobs?: JobQueue & JobRunner;
+  /** Without the api role, serve /health/* on HEALTH_PORT (default true; the projector thread does not: the api answers for it). */
+  healthServer?: boolean;
+  /**
+   * Run the projector role (projections and reactors) in a worker thread of this process,
+   * built by this module too (runProjectorThread), so one machine's default start uses two
+   * cores. `npm start` and `tessera serve` pass PROJECTOR_THREAD (default true); the api and
+   * worker roles stay on this thread. Without Redis the thread enqueues its jobs into this
+   * thread's in-process queue.
+   */
+  projectorThread?: boolean;
 }
 
 export async function startTessera(config: Config, logger: Logger = createLogger(config), options: StartOptions = {}): Promise<Tessera> {
@@ -113,9 +127,7 @@ export async function startTessera(config: Config, logger: Logger = createLogger
     const idempotency = new IdempotencyStore(idempotencyClaims);
     const refreshTokens = new RefreshTokenStore(knex, config.jwt.refreshTokenTtlDays);
 
-    const jobs: JobQueue & JobRunner = config.redisUrl
-      ? new BullmqJobs({ redisUrl: config.redisUrl, queueName: config.jobs.queueName, concurrency: config.jobs.concurrency, stalledIntervalMs: config.jobs.stalledIntervalMs, logger, clock })
-      : new InProcessJobs({ logger, clock, concurrency: config.jobs.concurrency });
+    const jobs: JobQueue & JobRunner = options.jobs ?? createJobs(config, logger, clock);
     cleanups.push(() => jobs.close());
     // Only a worker sends; the pool is closed after the jobs (cleanups run in reverse).
     const transport = config.mail.smtpUrl && config.roles.includes('worker') ? smtpTransport(config.mail.smtpUrl, config.mail.from, config.jobs.concurrency) : undefined;
@@ -126,7 +138,11 @@ export async function startTessera(config: Config, logger: Logger = createLogger
     const services = buildServices(contexts, platform);
 
     const { projections, consumers } = consumersOf(contexts, jobs);
-    if (config.roles.includes('projector')) {
+    if (config.roles.includes('projector') && options.projectorThread) {
+      // Before the API listens, so a started server has its projections running.
+      const thread = await startProjectorThread({ ...config, roles: ['projector'], databaseUrl }, jobs, logger);
+      cleanups.push(() => thread.stop());
+    } else if (config.roles.includes('projector')) {
       for (const projection of consumers) {
         const runner = new ProjectionRunner(knex, databaseUrl, store, projection, { logger, metrics });
         runner.start();
@@ -261,7 +277,7 @@ export async function startTessera(config: Config, logger: Logger = createLogger
     }
 
     let healthPort: number | undefined;
-    if (!config.roles.includes('api')) {
+    if (!config.roles.includes('api') && options.healthServer !== false) {
       const health = await startHealthServer({ host: config.host, port: config.healthPort, checks: readinessChecks, version, logger });
       cleanups.push(() => health.close());
       healthPort = health.port;
@@ -272,6 +288,88 @@ export async function startTessera(config: Config, logger: Logger = createLogger
     await stop();
     throw error;
   }
+}
+
+interface ProjectorThreadData {
+  projectorThread: { config: Config; prettyLogs: boolean; jobs: MessagePort | undefined };
+}
+type ThreadMessage = { type: 'started' } | { type: 'failed'; error: string } | { type: 'stop' };
+
+/** Starts the projector thread; should it die later, it is started again (after a second) until stop(). */
+async function startProjectorThread(config: Config, jobs: JobQueue, logger: Logger): Promise<{ stop(): Promise<void> }> {
+  let stopping = false;
+  let current: Worker;
+  const spawn = () =>
+    new Promise<Worker>((resolve, reject) => {
+      const channel = config.redisUrl ? undefined : new MessageChannel();
+      if (channel) serveJobQueue(channel.port1, jobs);
+      const data: ProjectorThreadData = { projectorThread: { config, prettyLogs: process.stdout.isTTY === true, jobs: channel?.port2 } };
+      const worker = threadRunningThisModule(data, channel ? [channel.port2] : []);
+      let started = false;
+      worker.on('message', (message: ThreadMessage) => {
+        if (message.type === 'started') {
+          started = true;
+          resolve(worker);
+        } else if (message.type === 'failed') reject(new Error(`the projector thread could not start: ${message.error}`));
+      });
+      worker.on('error', (error) => {
+        if (started) logger.error({ err: error }, 'projector thread failed');
+        else reject(error);
+      });
+      worker.on('exit', (code) => {
+        channel?.port1.close();
+        if (!started) return reject(new Error(`the projector thread exited with code ${code} while starting`));
+        if (stopping) return;
+        logger.error({ code }, 'projector thread ended; starting it again in a second');
+        setTimeout(() => {
+          if (!stopping) spawn().then((next) => (current = next), (error: unknown) => logger.error({ err: error }, 'projector thread did not start again'));
+        }, 1000).unref();
+      });
+    });
+  current = await spawn();
+  logger.info('projections and reactors run in a worker thread of this process (PROJECTOR_THREAD=false keeps them on the main thread)');
+  return {
+    async stop() {
+      stopping = true;
+      const exited = new Promise((resolve) => current.once('exit', resolve));
+      current.postMessage({ type: 'stop' } satisfies ThreadMessage);
+      const killer = setTimeout(() => void current.terminate(), 20_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}
+
+/** A worker thread that imports this module. Run as TypeScript through tsx, the thread registers tsx first (loader hooks are per thread). */
+function threadRunningThisModule(workerData: ProjectorThreadData, transferList: MessagePort[]): Worker {
+  const self = import.meta.url;
+  if (!self.endsWith('.ts')) return new Worker(new URL(self), { workerData, transferList });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `const { register } = await import(${JSON.stringify(tsx)}); register(); await import(${JSON.stringify(self)});`;
+  return new Worker(bootstrap, { eval: true, workerData, transferList, execArgv: [] });
+}
+
+/** The projector thread's side: its own Tessera of the projector role, stopped when the main thread says so. */
+async function runProjectorThread({ config, prettyLogs, jobs }: ProjectorThreadData['projectorThread'], parent: MessagePort): Promise<void> {
+  // Its lines go to the process's stdout like the main thread's, formatted alike on a terminal.
+  const logger = createLogger(config, prettyLogs ? { isTTY: true, write: (line: string) => process.stdout.write(line) } : process.stdout);
+  try {
+    const tessera = await startTessera(config, logger, { healthServer: false, ...(jobs ? { jobs: new ThreadJobQueue(jobs) } : {}) });
+    parent.on('message', (message: ThreadMessage) => {
+      if (message.type !== 'stop') return;
+      void tessera.stop().finally(() => logger.flush(() => process.exit(0)));
+    });
+    parent.postMessage({ type: 'started' } satisfies ThreadMessage);
+  } catch (error) {
+    parent.postMessage({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies ThreadMessage);
+    process.exit(1);
+  }
+}
+
+function createJobs(config: Config, logger: Logger, clock: () => Date): JobQueue & JobRunner {
+  return config.redisUrl
+    ? new BullmqJobs({ redisUrl: config.redisUrl, queueName: config.jobs.queueName, concurrency: config.jobs.concurrency, stalledIntervalMs: config.jobs.stalledIntervalMs, logger, clock })
+    : new InProcessJobs({ logger, clock, concurrency: config.jobs.concurrency });
 }
 
 /** Gauges that are read, not pushed (projection lag in events, queue depth), refreshed every few seconds; a failure is logged once until it recovers. */
@@ -299,7 +397,7 @@ export function addresses(host: string, port: number): { url: string; docs: stri
 }
 
 /** JSON lines (for log collectors); readable lines when a person watches a terminal. */
-export function createLogger(config: Pick<Config, 'logLevel'>, stdout: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): Logger {
+export function createLogger(config: Pick<Config, 'logLevel'>, stdout: { isTTY?: boolean; write(line: string): unknown } = process.stdout): Logger {
   const options = { level: config.logLevel, base: { service: 'tessera' } };
   if (!stdout.isTTY) return stdout === process.stdout ? pino(options) : pino(options, stdout);
   // Formatted in-line (no worker thread), so nothing is lost when the process exits.
@@ -341,7 +439,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   const logger = createLogger(config);
   // Signals are handled from the first moment: one that arrives while starting
   // (the "listening" line is already out) stops the server once it has started.
-  const starting = startTessera(config, logger);
+  const starting = startTessera(config, logger, { projectorThread: config.projectorThread });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -359,6 +457,9 @@ export async function main(env: Record<string, string | undefined> = process.env
   });
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+const projectorThread = isMainThread ? undefined : (workerData as Partial<ProjectorThreadData> | undefined)?.projectorThread;
+if (projectorThread) {
+  void runProjectorThread(projectorThread, parentPort!);
+} else if (isMainThread && process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   void main();
 }

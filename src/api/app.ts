@@ -1,18 +1,16 @@
 /** The express application: middleware, the route table, operations endpoints, errors. */
-import { randomUUID } from 'node:crypto';
 import cors from 'cors';
 import express, { type Express, type Request } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { Config } from '../config.js';
 import { LIVE_BODY, readiness, type HealthCheck } from '../health.js';
 import type { Metrics } from '../metrics.js';
-import { redactingSerializers } from './logRedaction.js';
 import { buildAsyncApiDocument } from './live/asyncapi.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { HttpError, problemHandler } from './problem.js';
+import { requestLog } from './requestLog.js';
 import { mountRoutes, type RouteDefinition, type RouteDependencies } from './routes.js';
 
 export type { HealthCheck } from '../health.js';
@@ -29,8 +27,6 @@ export interface AppDependencies {
   version: string;
 }
 
-const REQUEST_ID = /^[\w.\-:]{1,128}$/;
-
 export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -40,27 +36,17 @@ export function createApp(deps: AppDependencies): Express {
   app.set('etag', false); // our ETags are stream revisions, not body hashes
   app.set('trust proxy', trustProxyValue(deps.config.trustProxy));
 
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
-      serializers: redactingSerializers,
-    }),
-  );
+  app.use(requestLog(deps.logger, (req) => req.url === '/health/live' || req.url === '/metrics'));
   app.use(helmet({ contentSecurityPolicy: false })); // Swagger UI needs inline scripts; the API serves JSON
-  app.use(
-    cors({
-      origin: deps.config.corsOrigins.length ? deps.config.corsOrigins : false,
-      exposedHeaders: ['ETag', 'X-Position', 'X-Request-Id', 'Idempotent-Replayed', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
-    }),
-  );
+  // No CORS_ORIGINS: no cross-origin access, and no middleware that would only decide so per request.
+  if (deps.config.corsOrigins.length) {
+    app.use(
+      cors({
+        origin: deps.config.corsOrigins,
+        exposedHeaders: ['ETag', 'X-Position', 'X-Request-Id', 'Idempotent-Replayed', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
+      }),
+    );
+  }
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {

@@ -43,7 +43,7 @@ export function redactQuery(query: unknown): unknown {
   return Object.fromEntries(Object.entries(query).map(([name, value]) => [name, isSecretParameter(name) ? REDACTED : value]));
 }
 
-/** pino-http serializers (they receive pino's serialized request and response). */
+/** The request log's serializers (./requestLog.ts): a request and a response as pino's standard serializers shape them, redacted. */
 export const redactingSerializers = {
   req: (req: { id?: unknown; method?: string; url?: string; query?: unknown; params?: unknown; headers?: Record<string, unknown>; remoteAddress?: string; remotePort?: number }) => ({
     id: req.id,
