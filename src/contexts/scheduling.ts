@@ -3,6 +3,7 @@
  * meetings (docs/scheduling.md).
  */
 import type { BoundedContext } from '../contexts.js';
+import { meetingsProjection } from '../projections/scheduling/meetingsProjection.js';
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface SchedulingServices {}
@@ -10,7 +11,7 @@ export interface SchedulingServices {}
 export const schedulingContext: BoundedContext<SchedulingServices> = {
   name: 'scheduling',
   streams: () => [],
-  projections: () => [],
+  projections: () => [meetingsProjection()],
   services: () => ({}),
   routes: () => [],
 };
