@@ -4,6 +4,7 @@
  */
 import type { BoundedContext } from '../contexts.js';
 import { meetingsProjection } from '../projections/scheduling/meetingsProjection.js';
+import { busyTimeProjection } from '../projections/scheduling/busyTimeProjection.js';
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface SchedulingServices {}
@@ -11,7 +12,7 @@ export interface SchedulingServices {}
 export const schedulingContext: BoundedContext<SchedulingServices> = {
   name: 'scheduling',
   streams: () => [],
-  projections: () => [meetingsProjection()],
+  projections: () => [meetingsProjection(), busyTimeProjection()],
   services: () => ({}),
   routes: () => [],
 };

@@ -152,7 +152,7 @@ describe('tessera projections status', () => {
     const status = await runCli(['projections', 'status', '--json'], cliEnv(db.url));
     expect(status.code, status.stderr).toBe(0);
     const parsed = JSON.parse(status.stdout) as { items: Array<Record<string, unknown>> };
-    expect(parsed.items.map((i) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'meetings', 'ticketingReactor']);
+    expect(parsed.items.map((i) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'meetings', 'schedulingBusyTime', 'ticketingReactor']);
     for (const item of parsed.items) {
       expect(item).toMatchObject({ state: 'stopped', runnerActive: false, failure: null });
       expect(item.updatedAt).toMatch(/Z$/);

@@ -154,8 +154,8 @@ describe('tessera projections', () => {
     expect(json.code, json.stderr).toBe(0);
     const status = JSON.parse(json.stdout);
     expect(status.head).toBe(head);
-    expect(status.items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'meetings', 'ticketingReactor']);
-    const versions = { ticketing: 2, users: 1, notifications: 1, ticketingReactor: 1 } as Record<string, number>;
+    expect(status.items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'meetings', 'schedulingBusyTime', 'ticketingReactor']);
+    const versions = { ticketing: 2, users: 1, notifications: 2, meetings: 1, schedulingBusyTime: 1, ticketingReactor: 1 } as Record<string, number>;
     for (const item of status.items) expect(item).toMatchObject({ version: versions[item.name], position: head, lagEvents: 0, state: 'live', runnerActive: true, failure: null });
 
     const human = await runCli(['projections', 'status'], env);
@@ -203,7 +203,7 @@ describe('tessera projections', () => {
     const result = await runCli(['projections', 'rebuild', '--all', '--json'], env);
     expect(result.code, result.stderr).toBe(0);
     const { items } = JSON.parse(result.stdout);
-    expect(items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'meetings']);
+    expect(items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'meetings', 'schedulingBusyTime']);
     for (const item of items) {
       expect(item.events).toBeGreaterThan(0);
       expect(item.position).toMatch(/^\d+$/);

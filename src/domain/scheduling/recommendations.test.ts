@@ -266,7 +266,7 @@ describe('recommend (property)', () => {
       fc.property(inputArb, (input) => {
         expect(recommend(input)).toEqual(naiveRecommend(input));
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 });
