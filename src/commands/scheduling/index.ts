@@ -1,5 +1,6 @@
 export * from './answerInvitation.js';
 export * from './cancelMeeting.js';
+export * from './deadlineCommands.js';
 export * from './inviteParticipants.js';
 export * from './loadMeeting.js';
 export * from './meetingCommands.js';
