@@ -2,16 +2,19 @@
  * The scheduling context: weekly availability, groups, busy time, suggestions and
  * meetings (docs/scheduling.md).
  */
+import { AvailabilityCommands } from '../commands/scheduling/availabilityCommands.js';
+import { availabilityProjection } from '../projections/scheduling/availabilityProjection.js';
 import type { BoundedContext } from '../contexts.js';
 import { meetingsProjection } from '../projections/scheduling/meetingsProjection.js';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface SchedulingServices {}
+export interface SchedulingServices {
+  availability: AvailabilityCommands;
+}
 
 export const schedulingContext: BoundedContext<SchedulingServices> = {
   name: 'scheduling',
   streams: () => [],
-  projections: () => [meetingsProjection()],
-  services: () => ({}),
+  projections: () => [availabilityProjection(), meetingsProjection()],
+  services: ({ commands }) => ({ availability: new AvailabilityCommands(commands) }),
   routes: () => [],
 };
