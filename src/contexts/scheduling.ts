@@ -5,6 +5,7 @@
 import { AvailabilityCommands } from '../commands/scheduling/availabilityCommands.js';
 import { availabilityProjection } from '../projections/scheduling/availabilityProjection.js';
 import type { BoundedContext } from '../contexts.js';
+import { groupsProjection } from '../projections/scheduling/groupsProjection.js';
 import { meetingsProjection } from '../projections/scheduling/meetingsProjection.js';
 
 export interface SchedulingServices {
@@ -14,7 +15,7 @@ export interface SchedulingServices {
 export const schedulingContext: BoundedContext<SchedulingServices> = {
   name: 'scheduling',
   streams: () => [],
-  projections: () => [availabilityProjection(), meetingsProjection()],
+  projections: () => [availabilityProjection(), groupsProjection(), meetingsProjection()],
   services: ({ commands }) => ({ availability: new AvailabilityCommands(commands) }),
   routes: () => [],
 };
