@@ -5,6 +5,7 @@
 import { AvailabilityCommands } from '../commands/scheduling/availabilityCommands.js';
 import { availabilityProjection } from '../projections/scheduling/availabilityProjection.js';
 import type { BoundedContext } from '../contexts.js';
+import { busyTimeProjection } from '../projections/scheduling/busyTimeProjection.js';
 import { groupsProjection } from '../projections/scheduling/groupsProjection.js';
 import { meetingsProjection } from '../projections/scheduling/meetingsProjection.js';
 
@@ -15,7 +16,7 @@ export interface SchedulingServices {
 export const schedulingContext: BoundedContext<SchedulingServices> = {
   name: 'scheduling',
   streams: () => [],
-  projections: () => [availabilityProjection(), groupsProjection(), meetingsProjection()],
+  projections: () => [availabilityProjection(), groupsProjection(), busyTimeProjection(), meetingsProjection()],
   services: ({ commands }) => ({ availability: new AvailabilityCommands(commands) }),
   routes: () => [],
 };
