@@ -2,17 +2,42 @@
  * The scheduling context: weekly availability, groups, busy time, suggestions and
  * meetings (docs/scheduling.md).
  */
+import { decideAccess, ResourceAccess } from '../api/access.js';
+import type { Principal } from '../api/routes.js';
+import { meetingRoutes } from '../api/scheduling/meetingRoutes.js';
+import { recommendationRoutes } from '../api/scheduling/recommendationRoutes.js';
+import { schedulingJobs, schedulingReactor } from '../jobs/schedulingJobs.js';
+import { withMeetingFeed } from '../projections/scheduling/meetingFeed.js';
+import { AvailabilityCommands } from '../commands/scheduling/availabilityCommands.js';
+import { MeetingCommands } from '../commands/scheduling/meetingCommands.js';
+import { availabilityProjection } from '../projections/scheduling/availabilityProjection.js';
 import type { BoundedContext } from '../contexts.js';
-import { meetingsProjection } from '../projections/scheduling/meetingsProjection.js';
 import { busyTimeProjection } from '../projections/scheduling/busyTimeProjection.js';
+import { groupsProjection } from '../projections/scheduling/groupsProjection.js';
+import { meetingsProjection } from '../projections/scheduling/meetingsProjection.js';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface SchedulingServices {}
+export interface SchedulingServices {
+  availability: AvailabilityCommands;
+  meetings: MeetingCommands;
+}
 
 export const schedulingContext: BoundedContext<SchedulingServices> = {
   name: 'scheduling',
   streams: () => [],
-  projections: () => [meetingsProjection(), busyTimeProjection()],
-  services: () => ({}),
-  routes: () => [],
+  projections: () => [availabilityProjection(), groupsProjection(), busyTimeProjection(), withMeetingFeed(meetingsProjection())],
+  services: ({ commands, knex }) => ({ availability: new AvailabilityCommands(commands), meetings: new MeetingCommands(commands, knex) }),
+  // Meetings are decided on the domain state (as events are): a check right after a write must not see stale roles.
+  roleLoaders: ({ meetings }) => ({ meeting: meetings.membershipOf }),
+  reactors: (jobs) => [schedulingReactor(jobs)],
+  jobs: ({ jobs, knex, logger, clock }, { meetings }) => schedulingJobs({ meetings, jobs, knex, logger, now: clock }),
+  channels: ({ roleLoaders: loaders }) => {
+    const resources = new ResourceAccess(loaders);
+    // Participants can be removed: granted for re-checking, and each check folds the stream (never a cached role).
+    const authorize = async (principal: Principal, channel: string) => {
+      const membership = await resources.membership('meeting', channel.slice('meeting:'.length), principal.userId, { fresh: true });
+      return decideAccess(principal, membership, ['organizer', 'participant']).allowed ? ('recheck' as const) : false;
+    };
+    return [{ kind: 'meeting', authorize }];
+  },
+  routes: ({ knex, store, resources }, { meetings }) => [...meetingRoutes({ knex, store, resources, meetings }), ...recommendationRoutes({ knex, resources })],
 };

@@ -64,6 +64,8 @@ async function setup(db: Knex | Knex.Transaction, s: string): Promise<void> {
       response text NOT NULL DEFAULT 'pending' CHECK (response IN ('pending', 'accepted', 'declined', 'tentative')),
       -- order of invitation: the revision that added them
       invited_revision bigint NOT NULL,
+      -- place in the proposal's list (one revision invites many): the order the folded state keeps
+      invited_index integer NOT NULL DEFAULT 0,
       PRIMARY KEY (meeting_id, user_id)
     );
     CREATE INDEX participants_user_idx ON ${s}.participants (user_id, meeting_id);
@@ -137,12 +139,12 @@ async function proposed(d: Extract<MeetingEvent, { type: 'MeetingProposed' }>['d
     })
     .onConflict('id')
     .ignore();
-  for (const participant of d.participants) await invite(on, participant);
+  for (const [index, participant] of d.participants.entries()) await invite(on, participant, index);
 }
 
-async function invite(on: Applying, p: { userId: string; required: boolean; viaGroupId: string | null }): Promise<void> {
+async function invite(on: Applying, p: { userId: string; required: boolean; viaGroupId: string | null }, index = 0): Promise<void> {
   await table(on, 'participants')
-    .insert({ meeting_id: on.meetingId, user_id: p.userId, required: p.required, via_group_id: p.viaGroupId, invited_revision: on.revision })
+    .insert({ meeting_id: on.meetingId, user_id: p.userId, required: p.required, via_group_id: p.viaGroupId, invited_revision: on.revision, invited_index: index })
     .onConflict(['meeting_id', 'user_id'])
     .ignore();
 }
