@@ -90,7 +90,7 @@ export async function loadMeeting(knex: Knex | Knex.Transaction, id: string): Pr
   const row = await knex(t('meetings')).where({ id }).first<MeetingRow | undefined>();
   if (!row) return undefined;
   const [participants, submissions] = await Promise.all([
-    knex(t('participants')).where({ meeting_id: id }).orderBy(['invited_revision', 'invited_index']),
+    knex(t('participants')).where({ meeting_id: id }).orderBy(['invited_revision', 'invited_place']),
     knex(t('submissions')).where({ meeting_id: id }).orderBy('participant_id'),
   ]);
   return {
@@ -196,7 +196,7 @@ function meetingOf(row: MeetingRow): MeetingRecord {
 export async function participantsOfMeetings(knex: Knex | Knex.Transaction, meetingIds: readonly string[]): Promise<Map<string, ParticipantRecord[]>> {
   const byMeeting = new Map<string, ParticipantRecord[]>(meetingIds.map((id) => [id, []]));
   if (meetingIds.length === 0) return byMeeting;
-  const rows: Array<ParticipantRow & { meeting_id: string }> = await knex(t('participants')).whereIn('meeting_id', meetingIds).orderBy(['meeting_id', 'invited_revision', 'invited_index']);
+  const rows: Array<ParticipantRow & { meeting_id: string }> = await knex(t('participants')).whereIn('meeting_id', meetingIds).orderBy(['meeting_id', 'invited_revision', 'invited_place']);
   for (const row of rows) byMeeting.get(row.meeting_id)?.push(participantOf(row));
   return byMeeting;
 }
