@@ -23,6 +23,7 @@ const TAGS: Array<{ name: string; description: string }> = [
   { name: 'waiting list', description: 'Joining, leaving and accepting offers when an event is sold out.' },
   { name: 'analytics', description: 'Figures for organizers and administrators.' },
   { name: 'notifications', description: 'In-app notifications (also pushed live on `user:me`).' },
+  { name: 'availability', description: 'Weekly hours and date overrides as wall-clock rules in the user’s time zone (docs/scheduling.md §3).' },
   { name: 'admin', description: 'Operations for administrators.' },
 ];
 
@@ -212,6 +213,11 @@ const PATH_EXAMPLES: Record<string, string> = {
   'api-keys': '7b3e9f2a-1c4d-4e5f-8a6b-9c0d1e2f3a4b',
 };
 
+/** Path parameters that are values, not ids, by their name. */
+const PATH_VALUE_DOCS: Record<string, FieldDoc> = {
+  date: { description: 'A local date YYYY-MM-DD in the time zone of the caller’s weekly hours.', example: '2026-12-24' },
+};
+
 const QUERY_AND_HEADER_DOCS: Record<string, FieldDoc> = {
   limit: { description: 'Page size, 1–100.', example: 20 },
   cursor: { description: '`nextCursor` of the previous page.', example: 'eyJjIjoiMjAyNi0xMi0wMVQxODozMDowMC4wMDBaIn0' },
@@ -265,6 +271,11 @@ const BODY_DOCS: Record<string, FieldDoc> = {
   currentPassword: { description: 'The password now.', example: 'correct horse battery' },
   newPassword: { description: 'The new password (at least 10 characters).', example: 'staple battery horse correct' },
   scopes: { description: 'What the API key may do: `read` (GET only) and/or `write` (everything else too; implies read). Never admin, API keys or the password.', example: ['read'] },
+  // availability (docs/scheduling.md §3)
+  intervals: { description: 'Wall-clock intervals `{start, end}` (HH:mm, 24:00 may end one; start before end), with `day` (mon…sun) in weekly hours; normalised when saved.', example: [{ day: 'mon', start: '09:00', end: '17:00' }] },
+  day: { description: 'Weekday: mon, tue, wed, thu, fri, sat or sun.', example: 'mon' },
+  start: { description: 'Start, local wall-clock time HH:mm (00:00–23:59).', example: '09:00' },
+  end: { description: 'End, local wall-clock time HH:mm (00:01–24:00), after start.', example: '17:00' },
   expiresAt: { description: 'When the API key stops working: ISO-8601 with offset, in the future, at most ten years ahead; omit for no expiry.', example: '2030-01-01T00:00:00Z' },
 };
 
@@ -289,7 +300,7 @@ function documentParameter(path: string, parameter: Json): void {
   if (parameter.in === 'path') {
     const segments = path.split('/');
     const segment = segments[segments.indexOf(`{${name}}`) - 1] ?? '';
-    doc = { description: `The ${PATH_NOUNS[segment] ?? segment} id.`, example: PATH_EXAMPLES[segment] };
+    doc = PATH_VALUE_DOCS[name] ?? { description: `The ${PATH_NOUNS[segment] ?? segment} id.`, example: PATH_EXAMPLES[segment] };
   }
   parameter.description ??= doc?.description;
   if (parameter.example === undefined && schema?.example === undefined) {

@@ -115,6 +115,16 @@ export const PROBLEM_CODES = {
   'outside-proposed-windows': { status: 422, description: 'A slot, or the meeting at the chosen start, does not lie inside one proposed window.' },
   'invalid-slot': { status: 422, description: 'A slot must start before it ends.' },
   'too-many-slots': { status: 422, description: 'At most 200 slots per submission.' },
+  // scheduling: availability (docs/scheduling.md §3 Availability)
+  'availability-override-not-found': { status: 404, description: 'The caller has no override on that date.' },
+  'availability-not-set': { status: 409, description: 'Set weekly hours first (PUT /v1/me/availability): override dates are local to their time zone.' },
+  'invalid-availability-interval': { status: 422, description: 'An interval is not HH:mm–HH:mm with start before end (24:00 may only end one), or its day is not mon…sun.' },
+  'too-many-intervals': { status: 422, description: 'More than 12 separate intervals on one weekday or override date (counted after merging).' },
+  'too-many-overrides': { status: 422, description: 'More than 366 overrides dated today or later; remove one first.' },
+  'invalid-date': { status: 422, description: 'Not a calendar date YYYY-MM-DD.' },
+  // meeting deadlines (docs/scheduling.md §6.3): the deadline jobs' commands, never a route's
+  'reminder-not-due': { status: 409, description: 'The deadline reminder is due only from 24 h before the deadline.' },
+  'deadline-not-reached': { status: 409, description: 'A poll closes at its deadline, not before.' },
   // the server
   'projection-behind': { status: 503, description: 'The read model has not caught up yet; retry after Retry-After.' },
   'database-unavailable': { status: 503, description: 'The database connection was lost; retry after Retry-After.' },

@@ -43,7 +43,8 @@ export function checkerFor(model: StreamModel): StreamChecker {
   return model.check?.() ?? new FoldChecker(model.fold());
 }
 
-abstract class RevisionChecker implements StreamChecker {
+/** Checks that revisions are contiguous from 0, then hands each event to `apply`. */
+export abstract class RevisionChecker implements StreamChecker {
   private next = 0n;
 
   check(event: CheckedEvent): string[] {

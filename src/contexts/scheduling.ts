@@ -8,6 +8,9 @@ import { meetingRoutes } from '../api/scheduling/meetingRoutes.js';
 import { recommendationRoutes } from '../api/scheduling/recommendationRoutes.js';
 import { schedulingJobs, schedulingReactor } from '../jobs/schedulingJobs.js';
 import { withMeetingFeed } from '../projections/scheduling/meetingFeed.js';
+import { availabilityRoutes } from '../api/scheduling/availabilityRoutes.js';
+import { availabilityStreamModel } from '../cli/streamModels.js';
+import { AvailabilityChecker } from '../cli/verifyAvailability.js';
 import { AvailabilityCommands } from '../commands/scheduling/availabilityCommands.js';
 import { MeetingCommands } from '../commands/scheduling/meetingCommands.js';
 import { availabilityProjection } from '../projections/scheduling/availabilityProjection.js';
@@ -23,7 +26,7 @@ export interface SchedulingServices {
 
 export const schedulingContext: BoundedContext<SchedulingServices> = {
   name: 'scheduling',
-  streams: () => [],
+  streams: () => [{ ...availabilityStreamModel(), check: () => new AvailabilityChecker() }],
   projections: () => [availabilityProjection(), groupsProjection(), busyTimeProjection(), withMeetingFeed(meetingsProjection())],
   services: ({ commands, knex }) => ({ availability: new AvailabilityCommands(commands), meetings: new MeetingCommands(commands, knex) }),
   // Meetings are decided on the domain state (as events are): a check right after a write must not see stale roles.
@@ -39,5 +42,9 @@ export const schedulingContext: BoundedContext<SchedulingServices> = {
     };
     return [{ kind: 'meeting', authorize }];
   },
-  routes: ({ knex, store, resources }, { meetings }) => [...meetingRoutes({ knex, store, resources, meetings }), ...recommendationRoutes({ knex, resources })],
+  routes: ({ knex, store, resources, commands }, { meetings, availability }) => [
+    ...availabilityRoutes({ availability, commands }),
+    ...meetingRoutes({ knex, store, resources, meetings }),
+    ...recommendationRoutes({ knex, resources }),
+  ],
 };

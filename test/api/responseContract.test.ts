@@ -188,6 +188,23 @@ describe('every route answers what its documented response schema says', () => {
     await ok('POST /v1/events/:id/cancel', { token: organizer, params: p, body: { reason: 'Contract tested' } });
   });
 
+  it('scheduling: availability', async () => {
+    const registered = await send('POST /v1/auth/register', {
+      body: { email: `hours-${randomUUID()}@example.com`, password: 'correct horse battery', name: 'Hours', timezone: 'Asia/Kolkata' },
+    });
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+    const token = registered.body.accessToken as string;
+    const never = await ok('GET /v1/me/availability', { token });
+    expect(never.body).toMatchObject({ timezone: 'Asia/Kolkata', intervals: [], revision: null });
+    await problem('PUT /v1/me/availability/overrides/:date', 'availability-not-set', { token, params: { date: '2026-12-24' }, body: { intervals: [] } });
+    await ok('PUT /v1/me/availability', { token, body: { timezone: 'Europe/Berlin', intervals: [{ day: 'mon', start: '09:00', end: '17:00' }] } });
+    await problem('PUT /v1/me/availability', 'invalid-availability-interval', { token, body: { timezone: 'UTC', intervals: [{ day: 'mon', start: '17:00', end: '09:00' }] } });
+    await ok('PUT /v1/me/availability/overrides/:date', { token, params: { date: '2026-12-24' }, body: { intervals: [{ start: '10:00', end: '12:00' }] } });
+    await ok('GET /v1/me/availability', { token });
+    await ok('DELETE /v1/me/availability/overrides/:date', { token, params: { date: '2026-12-24' } });
+    await problem('DELETE /v1/me/availability/overrides/:date', 'availability-override-not-found', { token, params: { date: '2026-12-24' } });
+  });
+
   it('the scenario reached every route of the route table', () => {
     const missing = app.tessera.routes.map(keyOf).filter((key) => !covered.has(key));
     expect(missing, 'routes without a successful, schema-checked call in this scenario').toEqual([]);

@@ -39,6 +39,7 @@ beforeAll(async () => {
   known.set('id', [created.body.id, userId]);
   known.set('rid', [reservation.body.id]);
   known.set('userId', [userId]);
+  known.set('date', ['2026-12-24', '2026-03-29']);
 });
 afterAll(async () => {
   await app?.stop();
@@ -117,6 +118,8 @@ function validBody(route: RouteDefinition): Record<string, unknown> | undefined 
     'post /v1/events/:id/collaborators': { userId: known.get('userId')![0], role: 'viewer' },
     'patch /v1/me': { name: 'Fuzz', timezone: 'Asia/Kolkata' },
     'post /v1/admin/users/:id/roles': { role: 'admin', action: 'grant' },
+    'put /v1/me/availability': { timezone: 'Europe/Berlin', intervals: [{ day: 'mon', start: '09:00', end: '17:00' }] },
+    'put /v1/me/availability/overrides/:date': { intervals: [{ start: '10:00', end: '12:00' }] },
   };
   return bodies[`${route.method} ${route.path}`];
 }
