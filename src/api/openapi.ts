@@ -277,6 +277,15 @@ const BODY_DOCS: Record<string, FieldDoc> = {
   start: { description: 'Start, local wall-clock time HH:mm (00:00–23:59).', example: '09:00' },
   end: { description: 'End, local wall-clock time HH:mm (00:01–24:00), after start.', example: '17:00' },
   expiresAt: { description: 'When the API key stops working: ISO-8601 with offset, in the future, at most ten years ahead; omit for no expiry.', example: '2030-01-01T00:00:00Z' },
+  // scheduling: suggestions
+  userIds: { description: 'Users to find a time for: yourself and members of your groups.', example: [EXAMPLE.userId] },
+  groupIds: { description: 'Groups whose members (owner and admins included) take part; only groups you belong to.', example: ['5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e'] },
+  durationMinutes: { description: 'Length of the meeting in minutes, 5–1440.', example: 60 },
+  from: { description: 'Earliest start (ISO-8601 with offset).', example: '2026-12-01T00:00:00Z' },
+  to: { description: 'Latest end (ISO-8601 with offset); after `from`, at most 62 days later.', example: '2026-12-29T00:00:00Z' },
+  limit: { description: 'Most suggestions to answer, 1–50 (default 5).', example: 5 },
+  step: { description: 'Minutes between candidate starts, counted from `from`: 5, 10, 15 (default), 30 or 60.', example: 15 },
+  coreHours: { description: 'The preferred hours of the day in each participant’s own zone (default 10:00–16:00).', example: { start: '10:00', end: '16:00' } },
 };
 
 /** An enum's first value is example enough when the glossary has none. */

@@ -13,6 +13,10 @@ import { availabilityStreamModel } from '../cli/streamModels.js';
 import { AvailabilityChecker } from '../cli/verifyAvailability.js';
 import { AvailabilityCommands } from '../commands/scheduling/availabilityCommands.js';
 import { MeetingCommands } from '../commands/scheduling/meetingCommands.js';
+import { freeBusyRoutes } from '../api/scheduling/freeBusyRoutes.js';
+import { groupRoutes } from '../api/scheduling/groupRoutes.js';
+import { suggestionRoutes } from '../api/scheduling/suggestionRoutes.js';
+import { GroupCommands } from '../commands/scheduling/groupCommands.js';
 import { availabilityProjection } from '../projections/scheduling/availabilityProjection.js';
 import type { BoundedContext } from '../contexts.js';
 import { busyTimeProjection } from '../projections/scheduling/busyTimeProjection.js';
@@ -22,15 +26,20 @@ import { meetingsProjection } from '../projections/scheduling/meetingsProjection
 export interface SchedulingServices {
   availability: AvailabilityCommands;
   meetings: MeetingCommands;
+  groups: GroupCommands;
 }
 
 export const schedulingContext: BoundedContext<SchedulingServices> = {
   name: 'scheduling',
   streams: () => [{ ...availabilityStreamModel(), check: () => new AvailabilityChecker() }],
   projections: () => [availabilityProjection(), groupsProjection(), busyTimeProjection(), withMeetingFeed(meetingsProjection())],
-  services: ({ commands, knex }) => ({ availability: new AvailabilityCommands(commands), meetings: new MeetingCommands(commands, knex) }),
+  services: ({ commands, knex }) => ({ availability: new AvailabilityCommands(commands), groups: new GroupCommands(commands), meetings: new MeetingCommands(commands, knex) }),
   // Meetings are decided on the domain state (as events are): a check right after a write must not see stale roles.
-  roleLoaders: ({ meetings }) => ({ meeting: meetings.membershipOf }),
+  roleLoaders: ({ meetings, groups }) => ({
+    meeting: meetings.membershipOf,
+    // Groups are decided on the domain state, like events: a check right after a write must see it.
+    group: (groupId, userId, opts) => groups.membershipOf(groupId, userId, opts),
+  }),
   reactors: (jobs) => [schedulingReactor(jobs)],
   jobs: ({ jobs, knex, logger, clock }, { meetings }) => schedulingJobs({ meetings, jobs, knex, logger, now: clock }),
   channels: ({ roleLoaders: loaders }) => {
@@ -42,8 +51,11 @@ export const schedulingContext: BoundedContext<SchedulingServices> = {
     };
     return [{ kind: 'meeting', authorize }];
   },
-  routes: ({ knex, store, resources, commands }, { meetings, availability }) => [
+  routes: ({ knex, store, resources, commands }, { meetings, availability, groups }) => [
     ...availabilityRoutes({ availability, commands }),
+    ...groupRoutes({ knex, resources, groups }),
+    ...freeBusyRoutes({ knex }),
+    ...suggestionRoutes({ knex }),
     ...meetingRoutes({ knex, store, resources, meetings }),
     ...recommendationRoutes({ knex, resources }),
   ],
