@@ -24,6 +24,7 @@ const TAGS: Array<{ name: string; description: string }> = [
   { name: 'analytics', description: 'Figures for organizers and administrators.' },
   { name: 'notifications', description: 'In-app notifications (also pushed live on `user:me`).' },
   { name: 'availability', description: 'Weekly hours and date overrides as wall-clock rules in the user’s time zone (docs/scheduling.md §3).' },
+  { name: 'groups', description: 'Groups of users with roles (owner, admins, members), for scheduling with many people at once.' },
   { name: 'admin', description: 'Operations for administrators.' },
 ];
 
@@ -202,6 +203,8 @@ const PATH_NOUNS: Record<string, string> = {
   users: 'user',
   collaborators: 'collaborator’s user',
   'api-keys': 'API key',
+  groups: 'group',
+  members: 'member’s user',
 };
 const PATH_EXAMPLES: Record<string, string> = {
   events: EXAMPLE.eventId,
@@ -211,6 +214,8 @@ const PATH_EXAMPLES: Record<string, string> = {
   users: EXAMPLE.userId,
   collaborators: EXAMPLE.userId,
   'api-keys': '7b3e9f2a-1c4d-4e5f-8a6b-9c0d1e2f3a4b',
+  groups: '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9',
+  members: EXAMPLE.userId,
 };
 
 /** Path parameters that are values, not ids, by their name. */
@@ -276,6 +281,7 @@ const BODY_DOCS: Record<string, FieldDoc> = {
   day: { description: 'Weekday: mon, tue, wed, thu, fri, sat or sun.', example: 'mon' },
   start: { description: 'Start, local wall-clock time HH:mm (00:00–23:59).', example: '09:00' },
   end: { description: 'End, local wall-clock time HH:mm (00:01–24:00), after start.', example: '17:00' },
+  color: { description: 'Colour as #RRGGBB (stored lower-case), or null for none.', example: '#1A7F5A' },
   expiresAt: { description: 'When the API key stops working: ISO-8601 with offset, in the future, at most ten years ahead; omit for no expiry.', example: '2030-01-01T00:00:00Z' },
   // scheduling: suggestions
   userIds: { description: 'Users to find a time for: yourself and members of your groups.', example: [EXAMPLE.userId] },

@@ -16,6 +16,7 @@ import { MeetingCommands } from '../commands/scheduling/meetingCommands.js';
 import { freeBusyRoutes } from '../api/scheduling/freeBusyRoutes.js';
 import { groupRoutes } from '../api/scheduling/groupRoutes.js';
 import { suggestionRoutes } from '../api/scheduling/suggestionRoutes.js';
+import { groupStreamModel } from '../cli/groupStreams.js';
 import { GroupCommands } from '../commands/scheduling/groupCommands.js';
 import { availabilityProjection } from '../projections/scheduling/availabilityProjection.js';
 import type { BoundedContext } from '../contexts.js';
@@ -31,7 +32,7 @@ export interface SchedulingServices {
 
 export const schedulingContext: BoundedContext<SchedulingServices> = {
   name: 'scheduling',
-  streams: () => [{ ...availabilityStreamModel(), check: () => new AvailabilityChecker() }],
+  streams: () => [{ ...availabilityStreamModel(), check: () => new AvailabilityChecker() }, groupStreamModel()],
   projections: () => [availabilityProjection(), groupsProjection(), busyTimeProjection(), withMeetingFeed(meetingsProjection())],
   services: ({ commands, knex }) => ({ availability: new AvailabilityCommands(commands), groups: new GroupCommands(commands), meetings: new MeetingCommands(commands, knex) }),
   // Meetings are decided on the domain state (as events are): a check right after a write must not see stale roles.

@@ -12,9 +12,10 @@ import { notFound } from '../../domain/shared/errors.js';
 import { readAtCheckpoint } from '../../projections/runtime.js';
 import { groupsOfUser } from '../../projections/scheduling/groupMembers.js';
 import { GROUPS_PROJECTION } from '../../projections/scheduling/groupsProjection.js';
-import { loadPeople } from '../../projections/scheduling/people.js';
+import { loadPeople, type SchedulingPerson } from '../../projections/scheduling/people.js';
 import type { ResourceAccess } from '../access.js';
 import { cursorKeys, decodeCursor, page } from '../pagination.js';
+import { isReadModelMissing } from '../problem.js';
 import type { ProblemCode } from '../problemCodes.js';
 import { access, positionHeader, route, schemas, type RouteDefinition } from '../routes.js';
 // the one RequestMeta of a route, kept with the ticketing routes where it began
@@ -34,6 +35,17 @@ const memberParams = z.object({ id: z.uuid(), userId: z.uuid() });
 const COMMAND: ProblemCode[] = ['group-not-found', 'revision-mismatch', 'contention'];
 const DETAILS: ProblemCode[] = ['invalid-group-name', 'invalid-group-description', 'invalid-group-color'];
 
+/**
+ * The names the people read model knows. Before any projector has set it up, none: a
+ * command that was accepted is answered (names null), not turned into a 503.
+ */
+async function memberNames(knex: Knex, userIds: string[]) {
+  return loadPeople(knex, userIds).catch((error: unknown) => {
+    if (isReadModelMissing(error)) return new Map<string, SchedulingPerson>();
+    throw error;
+  });
+}
+
 export function groupRoutes(deps: GroupRouteDeps): RouteDefinition[] {
   const { knex, groups, resources } = deps;
   const members = resources.group(['owner', 'admin', 'member']);
@@ -43,7 +55,7 @@ export function groupRoutes(deps: GroupRouteDeps): RouteDefinition[] {
   /** The group after a command: its state, revision (ETag) and position (X-Position), with member names. */
   const answer = async (result: { state: GroupState; revision: bigint | undefined; position: bigint | undefined }) => {
     if (result.state.status !== 'active' || result.revision === undefined) throw notFound('group-not-found', 'No such group.');
-    const people = await loadPeople(knex, [...result.state.members.keys()]);
+    const people = await memberNames(knex, [...result.state.members.keys()]);
     return {
       body: groupDto(result.state, result.revision, people),
       revision: result.revision,
