@@ -3,6 +3,7 @@
  * meetings (docs/scheduling.md).
  */
 import { meetingRoutes } from '../api/scheduling/meetingRoutes.js';
+import { meetingStreamModels } from '../cli/meetingStreams.js';
 import { AvailabilityCommands } from '../commands/scheduling/availabilityCommands.js';
 import { MeetingCommands } from '../commands/scheduling/meetingCommands.js';
 import { availabilityProjection } from '../projections/scheduling/availabilityProjection.js';
@@ -18,7 +19,7 @@ export interface SchedulingServices {
 
 export const schedulingContext: BoundedContext<SchedulingServices> = {
   name: 'scheduling',
-  streams: () => [],
+  streams: () => [...meetingStreamModels()],
   projections: () => [availabilityProjection(), groupsProjection(), busyTimeProjection(), meetingsProjection()],
   services: ({ commands, knex }) => ({ availability: new AvailabilityCommands(commands), meetings: new MeetingCommands(commands, knex) }),
   // Meetings are decided on the domain state (as events are): a check right after a write must not see stale roles.
