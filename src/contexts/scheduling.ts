@@ -11,6 +11,7 @@ import { withMeetingFeed } from '../projections/scheduling/meetingFeed.js';
 import { availabilityRoutes } from '../api/scheduling/availabilityRoutes.js';
 import { availabilityStreamModel } from '../cli/streamModels.js';
 import { AvailabilityChecker } from '../cli/verifyAvailability.js';
+import { meetingStreamModels } from '../cli/meetingStreams.js';
 import { AvailabilityCommands } from '../commands/scheduling/availabilityCommands.js';
 import { MeetingCommands } from '../commands/scheduling/meetingCommands.js';
 import { freeBusyRoutes } from '../api/scheduling/freeBusyRoutes.js';
@@ -32,7 +33,7 @@ export interface SchedulingServices {
 
 export const schedulingContext: BoundedContext<SchedulingServices> = {
   name: 'scheduling',
-  streams: () => [{ ...availabilityStreamModel(), check: () => new AvailabilityChecker() }, groupStreamModel()],
+  streams: () => [{ ...availabilityStreamModel(), check: () => new AvailabilityChecker() }, groupStreamModel(), ...meetingStreamModels()],
   projections: () => [availabilityProjection(), groupsProjection(), busyTimeProjection(), withMeetingFeed(meetingsProjection())],
   services: ({ commands, knex }) => ({ availability: new AvailabilityCommands(commands), groups: new GroupCommands(commands), meetings: new MeetingCommands(commands, knex) }),
   // Meetings are decided on the domain state (as events are): a check right after a write must not see stale roles.

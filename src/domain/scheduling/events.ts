@@ -99,8 +99,12 @@ export type MeetingProposed = DomainEvent<
 >;
 export type ParticipantInvited = DomainEvent<'ParticipantInvited', { meetingId: string; userId: string; required: boolean; viaGroupId: string | null }>;
 export type ParticipantRemoved = DomainEvent<'ParticipantRemoved', { meetingId: string; userId: string }>;
-/** Replaces that participant's previous submission; [] withdraws it. */
-export type AvailabilitySubmitted = DomainEvent<'AvailabilitySubmitted', { meetingId: string; participantId: string; slots: AvailabilitySlot[] }>;
+/**
+ * Replaces that participant's previous submission; [] withdraws it. `submittedAt` (added
+ * to the contract): the decision time, which `tessera verify` checks against the deadline
+ * (the store's recordedAt comes a moment later); always set by the decider.
+ */
+export type AvailabilitySubmitted = DomainEvent<'AvailabilitySubmitted', { meetingId: string; participantId: string; slots: AvailabilitySlot[]; submittedAt?: string }>;
 export type InvitationAnswered = DomainEvent<'InvitationAnswered', { meetingId: string; participantId: string; response: InvitationResponse }>;
 /** `answers`: the pre-filled responses (yes → accepted, if-need-be → tentative; others are pending). */
 export type MeetingScheduled = DomainEvent<

@@ -109,7 +109,7 @@ describe('SubmitAvailability', () => {
   it('records the slots sorted; a later submission replaces it, [] withdraws', () => {
     given([proposed])
       .when(submit([maybe(W2.start, W2.end), yes(W1.start, '2030-03-02T11:00:00.000Z')]))
-      .then([ev('AvailabilitySubmitted', { participantId: ANN, slots: [yes(W1.start, '2030-03-02T11:00:00.000Z'), maybe(W2.start, W2.end)] })]);
+      .then([ev('AvailabilitySubmitted', { participantId: ANN, slots: [yes(W1.start, '2030-03-02T11:00:00.000Z'), maybe(W2.start, W2.end)], submittedAt: NOW })]);
     const state = given([proposed, ev('AvailabilitySubmitted', { participantId: ANN, slots: [yes(W1.start, W1.end)] })]).when(submit([])).thenState();
     expect(state.status !== 'none' && state.participants.get(ANN)).toMatchObject({ slots: [], submitted: false });
   });

@@ -337,7 +337,7 @@ function submitAvailability({ data, meta }: SubmitAvailability, state: ProposedM
     }
   }
   const slots = [...data.slots].sort((a, b) => ms(a.start) - ms(b.start) || ms(a.end) - ms(b.end));
-  return [{ type: 'AvailabilitySubmitted', data: { meetingId: state.meetingId, participantId: participant.userId, slots } }];
+  return [{ type: 'AvailabilitySubmitted', data: { meetingId: state.meetingId, participantId: participant.userId, slots, submittedAt: meta.now } }];
 }
 
 export function insideOneWindow(windows: readonly InstantWindow[], start: string, end: string): boolean {
