@@ -178,14 +178,15 @@ async function updateCeiling(databaseUrl: string, clients: number, durationMs: n
 interface ApiResponse {
   status: number;
   body: any;
+  headers: Record<string, string | string[] | undefined>;
 }
 
-function apiClient(pool: Pool) {
-  return async (method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<ApiResponse> => {
+export function apiClient(pool: Pool) {
+  return async (method: 'GET' | 'POST', path: string, token: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> => {
     const res = await pool.request({
       method,
       path,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.body.text();
@@ -195,7 +196,7 @@ function apiClient(pool: Pool) {
     } catch {
       // not JSON
     }
-    return { status: res.statusCode, body: parsed };
+    return { status: res.statusCode, body: parsed, headers: res.headers };
   };
 }
 type Api = ReturnType<typeof apiClient>;

@@ -21,6 +21,7 @@ import { benchCommands } from './commands.js';
 import { benchEventStore } from './eventstore.js';
 import { benchHttp } from './http.js';
 import { benchProjections } from './projections.js';
+import { benchSuggestions } from './suggestions.js';
 import { BenchContext, log, round, type BenchOptions } from './support.js';
 
 const AREAS = {
@@ -28,6 +29,7 @@ const AREAS = {
   commands: benchCommands,
   projections: benchProjections,
   http: benchHttp,
+  suggestions: benchSuggestions,
 } as const;
 type Area = keyof typeof AREAS;
 

@@ -265,6 +265,26 @@ describe('every route answers what its documented response schema says', () => {
     await ok('POST /v1/meetings/:id/cancel', { token: org.token, params: p, body: { reason: 'Contract tested' } });
   });
 
+  it('scheduling: free/busy and suggestions', async () => {
+    const registered = await send('POST /v1/auth/register', {
+      body: { email: `busy-${randomUUID()}@example.com`, password: 'correct horse battery', name: 'Busy', timezone: 'Europe/Berlin' },
+    });
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+    const token = registered.body.accessToken as string;
+    const userId = registered.body.user.id as string;
+    const hours = await send('PUT /v1/me/availability', { token, body: { timezone: 'Europe/Berlin', intervals: [{ day: 'mon', start: '09:00', end: '17:00' }] } });
+    const seen = { 'X-Min-Position': hours.body.position as string };
+    const range = 'from=2026-12-14T00:00:00Z&to=2026-12-15T00:00:00Z';
+    await ok('GET /v1/users/:id/free-busy', { token, params: { id: userId }, query: range, headers: seen });
+    await problem('GET /v1/users/:id/free-busy', 'range-too-long', { token, params: { id: userId }, query: 'from=2026-12-14T00:00:00Z&to=2027-02-15T00:00:00Z' });
+    await problem('GET /v1/users/:id/free-busy', 'not-found', { token, params: { id: randomUUID() }, query: range });
+    const suggestion = { userIds: [userId], durationMinutes: 60, from: '2026-12-14T00:00:00Z', to: '2026-12-21T00:00:00Z' };
+    const suggested = await ok('POST /v1/scheduling/suggestions', { token, body: suggestion });
+    expect(suggested.body.items.length).toBeGreaterThan(0);
+    await problem('POST /v1/scheduling/suggestions', 'not-shareable', { token, body: { ...suggestion, userIds: [randomUUID()] } });
+    await problem('POST /v1/scheduling/suggestions', 'invalid-range', { token, body: { ...suggestion, to: suggestion.from } });
+  });
+
   it('the scenario reached every route of the route table', () => {
     const missing = app.tessera.routes.map(keyOf).filter((key) => !covered.has(key));
     expect(missing, 'routes without a successful, schema-checked call in this scenario').toEqual([]);

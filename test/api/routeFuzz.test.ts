@@ -127,6 +127,7 @@ function validBody(route: RouteDefinition): Record<string, unknown> | undefined 
     'post /v1/groups/:id/members': { userId: known.get('userId')![0], role: 'admin' },
     'patch /v1/groups/:id/members/:userId': { role: 'admin' },
     'post /v1/groups/:id/transfer': { userId: known.get('userId')![0] },
+    'post /v1/scheduling/suggestions': { userIds: known.get('userId'), durationMinutes: 60, from: '2026-12-14T00:00:00Z', to: '2026-12-21T00:00:00Z', coreHours: { start: '10:00', end: '16:00' } },
   };
   return bodies[`${route.method} ${route.path}`];
 }
