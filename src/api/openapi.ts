@@ -23,6 +23,8 @@ const TAGS: Array<{ name: string; description: string }> = [
   { name: 'waiting list', description: 'Joining, leaving and accepting offers when an event is sold out.' },
   { name: 'analytics', description: 'Figures for organizers and administrators.' },
   { name: 'notifications', description: 'In-app notifications (also pushed live on `user:me`).' },
+  { name: 'availability', description: 'Weekly hours and date overrides as wall-clock rules in the user’s time zone (docs/scheduling.md §3).' },
+  { name: 'groups', description: 'Groups of users with roles (owner, admins, members), for scheduling with many people at once.' },
   { name: 'admin', description: 'Operations for administrators.' },
 ];
 
@@ -201,6 +203,8 @@ const PATH_NOUNS: Record<string, string> = {
   users: 'user',
   collaborators: 'collaborator’s user',
   'api-keys': 'API key',
+  groups: 'group',
+  members: 'member’s user',
   meetings: 'meeting',
   participants: 'participant’s user',
 };
@@ -212,8 +216,15 @@ const PATH_EXAMPLES: Record<string, string> = {
   users: EXAMPLE.userId,
   collaborators: EXAMPLE.userId,
   'api-keys': '7b3e9f2a-1c4d-4e5f-8a6b-9c0d1e2f3a4b',
+  groups: '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9',
+  members: EXAMPLE.userId,
   meetings: '3d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a',
   participants: EXAMPLE.userId,
+};
+
+/** Path parameters that are values, not ids, by their name. */
+const PATH_VALUE_DOCS: Record<string, FieldDoc> = {
+  date: { description: 'A local date YYYY-MM-DD in the time zone of the caller’s weekly hours.', example: '2026-12-24' },
 };
 
 const QUERY_AND_HEADER_DOCS: Record<string, FieldDoc> = {
@@ -271,22 +282,37 @@ const BODY_DOCS: Record<string, FieldDoc> = {
   currentPassword: { description: 'The password now.', example: 'correct horse battery' },
   newPassword: { description: 'The new password (at least 10 characters).', example: 'staple battery horse correct' },
   scopes: { description: 'What the API key may do: `read` (GET only) and/or `write` (everything else too; implies read). Never admin, API keys or the password.', example: ['read'] },
+  // availability (docs/scheduling.md §3)
+  intervals: { description: 'Wall-clock intervals `{start, end}` (HH:mm, 24:00 may end one; start before end), with `day` (mon…sun) in weekly hours; normalised when saved.', example: [{ day: 'mon', start: '09:00', end: '17:00' }] },
+  day: { description: 'Weekday: mon, tue, wed, thu, fri, sat or sun.', example: 'mon' },
+  color: { description: 'Colour as #RRGGBB (stored lower-case), or null for none.', example: '#1A7F5A' },
   expiresAt: { description: 'When the API key stops working: ISO-8601 with offset, in the future, at most ten years ahead; omit for no expiry.', example: '2030-01-01T00:00:00Z' },
+  // scheduling: suggestions
+  userIds: { description: 'Users to find a time for: yourself and members of your groups.', example: [EXAMPLE.userId] },
+  groupIds: { description: 'Groups you belong to: their members take part (suggestions: owner and admins included; meetings: invited now, as required participants).', example: ['5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e'] },
+  durationMinutes: { description: 'Length of the meeting in minutes, 5–1440.', example: 60 },
+  from: { description: 'Earliest start (ISO-8601 with offset).', example: '2026-12-01T00:00:00Z' },
+  to: { description: 'Latest end (ISO-8601 with offset); after `from`, at most 62 days later.', example: '2026-12-29T00:00:00Z' },
+  limit: { description: 'How many to answer: suggestions 1–50 (default 5); a meeting’s recommendations 1–100 (default 10).', example: 5 },
+  step: { description: 'Minutes between candidate starts: 5, 10, 15 (default), 30 or 60; counted from `from` (suggestions) or from each proposed window’s start (recommendations).', example: 15 },
+  coreHours: { description: 'The preferred hours of the day in each participant’s own zone (default 10:00–16:00).', example: { start: '10:00', end: '16:00' } },
   // meetings (docs/scheduling.md §3)
   location: { description: 'Where the meeting happens (free text).', example: 'Room 4.2' },
-  durationMinutes: { description: 'Length of the meeting in minutes, 5–1440.', example: 60 },
   proposedWindows: {
     description: 'A poll: 1–50 windows the time is chosen from, each at least durationMinutes long. Leave out for a fixed-time meeting.',
     example: [{ start: '2026-12-07T09:00:00Z', end: '2026-12-07T12:00:00Z' }],
   },
   start: {
-    description: 'Start, ISO-8601 with `Z` or an offset (a local time is refused): of a fixed-time meeting or the chosen time, or of a window or slot.',
+    description:
+      'Start. Meetings: ISO-8601 with `Z` or an offset (a local time is refused), of a fixed-time meeting or the chosen time, or of a window or slot. Weekly hours and overrides: a local wall-clock time HH:mm (00:00–23:59).',
     example: '2026-12-07T10:00:00+01:00',
   },
-  end: { description: 'End of a window or slot, ISO-8601 with `Z` or an offset; after its start.', example: '2026-12-07T12:00:00+01:00' },
+  end: {
+    description: 'End, after its start. Windows and slots: ISO-8601 with `Z` or an offset. Weekly hours and overrides: a local wall-clock time HH:mm (00:01–24:00).',
+    example: '2026-12-07T12:00:00+01:00',
+  },
   participantIds: { description: 'Required participants (user ids).', example: [EXAMPLE.userId] },
   optionalParticipantIds: { description: 'Optional participants (user ids); listed in both → required.', example: [] },
-  groupIds: { description: 'Groups the caller belongs to: their members are invited now, as required participants.', example: [] },
   deadline: { description: 'A poll’s deadline, ISO-8601 with offset, in the future: submissions close then.', example: '2026-12-05T17:00:00Z' },
   autoSchedule: { description: 'At the deadline, schedule the top recommendation (default false).', example: false },
   resultsVisibility: { description: 'Who sees everyone’s submissions: `participants` (default) or the `organizer` only.', example: 'participants' },
@@ -316,7 +342,7 @@ function documentParameter(path: string, parameter: Json): void {
   if (parameter.in === 'path') {
     const segments = path.split('/');
     const segment = segments[segments.indexOf(`{${name}}`) - 1] ?? '';
-    doc = { description: `The ${PATH_NOUNS[segment] ?? segment} id.`, example: PATH_EXAMPLES[segment] };
+    doc = PATH_VALUE_DOCS[name] ?? { description: `The ${PATH_NOUNS[segment] ?? segment} id.`, example: PATH_EXAMPLES[segment] };
   }
   parameter.description ??= doc?.description;
   if (parameter.example === undefined && schema?.example === undefined) {

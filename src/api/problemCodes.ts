@@ -108,18 +108,47 @@ export const PROBLEM_CODES = {
   'window-shorter-than-duration': { status: 422, description: 'A proposed window is shorter than the meeting.' },
   'organizer-not-participant': { status: 422, description: 'The organizer is never a participant of their own meeting.' },
   'duplicate-participant': { status: 422, description: 'A person is listed twice.' },
-  'too-many-participants': { status: 422, description: 'A meeting has at most 1,000 participants.' },
+  'too-many-participants': { status: 422, description: 'A meeting, or a suggestions request after expanding its groups, has at most 1,000 participants.' },
   'unknown-users': { status: 422, description: 'Some participant ids name no known user; the ids are listed.' },
   'not-a-poll': { status: 422, description: 'deadline and autoSchedule belong to polls, not to fixed-time meetings.' },
   'deadline-in-past': { status: 422, description: 'The deadline must lie in the future.' },
   'outside-proposed-windows': { status: 422, description: 'A slot, or the meeting at the chosen start, does not lie inside one proposed window.' },
   'invalid-slot': { status: 422, description: 'A slot must start before it ends.' },
   'too-many-slots': { status: 422, description: 'At most 200 slots per submission.' },
+  // scheduling: groups (docs/scheduling.md §3 Groups)
+  'group-not-found': { status: 404, description: 'No such group.' },
+  'member-not-found': { status: 404, description: 'That user is not a member of the group.' },
+  'not-group-admin': { status: 403, description: 'Only the group’s owner and admins may do this.' },
+  'not-group-owner': { status: 403, description: 'Only the group’s owner may do this.' },
+  'group-exists': { status: 409, description: 'A group with this id exists (a retried create with a new body).' },
+  'already-member': { status: 409, description: 'The user is already a member with another role; change their role instead.' },
+  'group-full': { status: 409, description: 'The group has the most members allowed (1,000, the owner included).' },
+  'owner-must-transfer': { status: 409, description: 'The owner cannot leave, be removed or change role; transfer ownership first.' },
+  'new-owner-not-member': { status: 422, description: 'Ownership can only be transferred to a member of the group.' },
+  'invalid-group-name': { status: 422, description: 'The group name must be 1–100 printable characters.' },
+  'invalid-group-description': { status: 422, description: 'The group description is over 2,000 characters.' },
+  'invalid-group-color': { status: 422, description: 'The colour is not #RRGGBB.' },
+  // scheduling: availability (docs/scheduling.md §3 Availability)
+  'availability-override-not-found': { status: 404, description: 'The caller has no override on that date.' },
+  'availability-not-set': { status: 409, description: 'Set weekly hours first (PUT /v1/me/availability): override dates are local to their time zone.' },
+  'invalid-availability-interval': { status: 422, description: 'An interval is not HH:mm–HH:mm with start before end (24:00 may only end one), or its day is not mon…sun.' },
+  'too-many-intervals': { status: 422, description: 'More than 12 separate intervals on one weekday or override date (counted after merging).' },
+  'too-many-overrides': { status: 422, description: 'More than 366 overrides dated today or later; remove one first.' },
+  'invalid-date': { status: 422, description: 'Not a calendar date YYYY-MM-DD.' },
+  // meeting deadlines (docs/scheduling.md §6.3): the deadline jobs' commands, never a route's
+  'reminder-not-due': { status: 409, description: 'The deadline reminder is due only from 24 h before the deadline.' },
+  'deadline-not-reached': { status: 409, description: 'A poll closes at its deadline, not before.' },
   // the server
   'projection-behind': { status: 503, description: 'The read model has not caught up yet; retry after Retry-After.' },
   'database-unavailable': { status: 503, description: 'The database connection was lost; retry after Retry-After.' },
   contention: { status: 503, description: 'Too many concurrent changes to the same resource; retry after Retry-After.' },
   internal: { status: 500, description: 'Something went wrong on the server; nothing was changed half-way.' },
+  // scheduling: free/busy and suggestions
+  'not-shareable': { status: 403, description: 'Some users or groups do not share their calendars with the caller; `ids` lists them.' },
+  'invalid-range': { status: 422, description: '`to` is not after `from`.' },
+  'range-too-long': { status: 422, description: 'The range from `from` to `to` spans more than 62 days.' },
+  'invalid-core-hours': { status: 422, description: '`coreHours.end` is not after `coreHours.start`.' },
+  'no-participants': { status: 422, description: 'Neither `userIds` nor `groupIds` names anyone.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ProblemCode = keyof typeof PROBLEM_CODES;

@@ -195,12 +195,13 @@ async function handle(definition: RouteDefinition, req: Request, res: Response, 
     correlationId: String(req.id),
     now: deps.now(),
   };
-  if (definition.access.kind === 'resource') await definition.access.check(ctx);
-
+  // Read-your-writes first: a resource rule may read a read model too (free/busy sharing
+  // reads group members), and must see the caller's own write (joining the group).
   if (definition.method === 'get') {
     const minPosition = parseMinPosition(req.header('x-min-position'));
     if (minPosition !== undefined && deps.waitForPosition) await deps.waitForPosition(minPosition, definition.readsProjections);
   }
+  if (definition.access.kind === 'resource') await definition.access.check(ctx);
 
   const execute = async (attempt?: { keyIsNew: boolean }) => {
     ctx.idempotencyKeyIsNew = attempt?.keyIsNew ?? false;

@@ -25,6 +25,12 @@ import {
   waitlistLength,
   type TicketedEventState,
 } from '../domain/ticketing/index.js';
+import {
+  AVAILABILITY_STREAM_CATEGORY,
+  availabilityDecider,
+  availabilityEventTypes,
+  type AvailabilityState,
+} from '../domain/scheduling/index.js';
 import { categoryOf } from './eventJson.js';
 import type { StreamChecker } from './verifyStreams.js';
 
@@ -126,6 +132,22 @@ export function identityStreamModels(): StreamModel[] {
             ]
           : [['status', s.status]],
     }),
+  ];
+}
+
+/** The scheduling context's `availability-<userId>` streams. */
+export function availabilityStreamModel(): StreamModel {
+  return model({ category: AVAILABILITY_STREAM_CATEGORY, decider: availabilityDecider, eventTypes: availabilityEventTypes, summary: availabilitySummary });
+}
+
+function availabilitySummary(s: AvailabilityState): Array<[string, string]> {
+  if (s.timezone === null) return [['hours', 'not set (no WeeklyAvailabilitySet yet)'], ['overrides', String(Object.keys(s.overrides).length)]];
+  const spans = (intervals: ReadonlyArray<{ start: string; end: string }>) => intervals.map(({ start, end }) => `${start}–${end}`).join(', ') || 'unavailable';
+  const days = [...new Set(s.intervals.map((i) => i.day))];
+  return [
+    ['timezone', s.timezone],
+    ['weekly', days.map((day) => `${day} ${spans(s.intervals.filter((i) => i.day === day))}`).join('; ') || 'none'],
+    ['overrides', Object.entries(s.overrides).map(([date, intervals]) => `${date} ${spans(intervals)}`).join('; ') || 'none'],
   ];
 }
 

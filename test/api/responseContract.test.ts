@@ -189,6 +189,44 @@ describe('every route answers what its documented response schema says', () => {
     await ok('POST /v1/events/:id/cancel', { token: organizer, params: p, body: { reason: 'Contract tested' } });
   });
 
+  it('scheduling: availability', async () => {
+    const registered = await send('POST /v1/auth/register', {
+      body: { email: `hours-${randomUUID()}@example.com`, password: 'correct horse battery', name: 'Hours', timezone: 'Asia/Kolkata' },
+    });
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+    const token = registered.body.accessToken as string;
+    const never = await ok('GET /v1/me/availability', { token });
+    expect(never.body).toMatchObject({ timezone: 'Asia/Kolkata', intervals: [], revision: null });
+    await problem('PUT /v1/me/availability/overrides/:date', 'availability-not-set', { token, params: { date: '2026-12-24' }, body: { intervals: [] } });
+    await ok('PUT /v1/me/availability', { token, body: { timezone: 'Europe/Berlin', intervals: [{ day: 'mon', start: '09:00', end: '17:00' }] } });
+    await problem('PUT /v1/me/availability', 'invalid-availability-interval', { token, body: { timezone: 'UTC', intervals: [{ day: 'mon', start: '17:00', end: '09:00' }] } });
+    await ok('PUT /v1/me/availability/overrides/:date', { token, params: { date: '2026-12-24' }, body: { intervals: [{ start: '10:00', end: '12:00' }] } });
+    await ok('GET /v1/me/availability', { token });
+    await ok('DELETE /v1/me/availability/overrides/:date', { token, params: { date: '2026-12-24' } });
+    await problem('DELETE /v1/me/availability/overrides/:date', 'availability-override-not-found', { token, params: { date: '2026-12-24' } });
+  });
+
+  it('scheduling: groups', async () => {
+    const members = [];
+    for (const name of ['Owner', 'Member']) {
+      const registered = await send('POST /v1/auth/register', { body: { email: `group-${randomUUID()}@example.com`, password: 'correct horse battery', name } });
+      expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+      members.push({ id: registered.body.user.id as string, token: registered.body.accessToken as string });
+    }
+    const [owner, member] = members as [{ id: string; token: string }, { id: string; token: string }];
+    const group = await ok('POST /v1/groups', { token: owner.token, body: { name: 'Contract team', color: '#1A7F5A' } });
+    const p = { id: group.body.id as string };
+    await ok('GET /v1/groups/:id', { token: owner.token, params: p });
+    await ok('PATCH /v1/groups/:id', { token: owner.token, params: p, body: { description: 'Checked against the schema' } });
+    await problem('POST /v1/groups/:id/members', 'user-not-found', { token: owner.token, params: p, body: { userId: randomUUID() } });
+    await ok('POST /v1/groups/:id/members', { token: owner.token, params: p, body: { userId: member.id } });
+    await ok('PATCH /v1/groups/:id/members/:userId', { token: owner.token, params: { ...p, userId: member.id }, body: { role: 'admin' } });
+    await problem('DELETE /v1/groups/:id/members/:userId', 'owner-must-transfer', { token: owner.token, params: { ...p, userId: owner.id } });
+    const transferred = await ok('POST /v1/groups/:id/transfer', { token: owner.token, params: p, body: { userId: member.id } });
+    await ok('GET /v1/me/groups', { token: owner.token, headers: { 'X-Min-Position': transferred.body.position } });
+    await ok('DELETE /v1/groups/:id/members/:userId', { token: owner.token, params: { ...p, userId: owner.id } });
+  });
+
   it('meetings: propose, read, submit, schedule, answer, participants, history, cancel', async () => {
     // participants must be people the scheduling context knows (registered users)
     const register = async (name: string) => {

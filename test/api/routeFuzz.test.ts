@@ -36,9 +36,12 @@ beforeAll(async () => {
   expect(created.status).toBe(201);
   const reservation = await api.post(`/v1/events/${created.body.id}/reservations`, { quantity: 1 });
   expect(reservation.status).toBe(201);
-  known.set('id', [created.body.id, userId]);
+  const group = await api.post('/v1/groups', { name: 'Fuzz group' });
+  expect(group.status).toBe(201);
+  known.set('id', [created.body.id, userId, group.body.id]);
   known.set('rid', [reservation.body.id]);
   known.set('userId', [userId]);
+  known.set('date', ['2026-12-24', '2026-03-29']);
 });
 afterAll(async () => {
   await app?.stop();
@@ -117,6 +120,13 @@ function validBody(route: RouteDefinition): Record<string, unknown> | undefined 
     'post /v1/events/:id/collaborators': { userId: known.get('userId')![0], role: 'viewer' },
     'patch /v1/me': { name: 'Fuzz', timezone: 'Asia/Kolkata' },
     'post /v1/admin/users/:id/roles': { role: 'admin', action: 'grant' },
+    'put /v1/me/availability': { timezone: 'Europe/Berlin', intervals: [{ day: 'mon', start: '09:00', end: '17:00' }] },
+    'put /v1/me/availability/overrides/:date': { intervals: [{ start: '10:00', end: '12:00' }] },
+    'post /v1/groups': { name: 'Fuzz team', description: 'Fuzzed', color: '#00aaff' },
+    'patch /v1/groups/:id': { name: 'Renamed team', color: null },
+    'post /v1/groups/:id/members': { userId: known.get('userId')![0], role: 'admin' },
+    'patch /v1/groups/:id/members/:userId': { role: 'admin' },
+    'post /v1/groups/:id/transfer': { userId: known.get('userId')![0] },
   };
   return bodies[`${route.method} ${route.path}`];
 }

@@ -18,6 +18,8 @@ export interface Seeded {
   cancelledEventId: string;
   draftEventId: string;
   organizerId: string;
+  /** A group: created, Ada and Grace added, details changed, owned by Grace after a transfer, Ada left (revisions 0..5). */
+  groupId: string;
   /** Position of the last command's events (a string, as in X-Position). */
   position: string;
 }
@@ -77,13 +79,21 @@ export async function seed(app: TestApp): Promise<Seeded> {
   ok(await alice.api.post(`/v1/events/${other.id}/reservations`, { quantity: 2 }), 201);
   ok(await organizer.api.post(`/v1/events/${other.id}/cancel`, { reason: 'venue flooded' }));
 
+  const { body: group } = ok(await organizer.api.post('/v1/groups', { name: 'Jazz crew' }), 201);
+  const [ada, grace] = registered as [string, string];
+  ok(await organizer.api.post(`/v1/groups/${group.id}/members`, { userId: ada }), 201);
+  ok(await organizer.api.post(`/v1/groups/${group.id}/members`, { userId: grace, role: 'admin' }), 201);
+  ok(await organizer.api.patch(`/v1/groups/${group.id}`, { color: '#AA3300' }));
+  ok(await organizer.api.post(`/v1/groups/${group.id}/transfer`, { userId: grace }));
+  ok(await client(app.url, await app.tokenFor(ada)).delete(`/v1/groups/${group.id}/members/${ada}`));
+
   const { body: draft } = ok(
     await organizer.api.post('/v1/events', { title: 'Draft', startsAt: future(20), endsAt: future(20.1), timezone: 'UTC', capacity: 50 }),
     201,
   );
   const last = ok(await organizer.api.patch(`/v1/events/${draft.id}`, { title: 'Draft, renamed', capacity: 60 }));
 
-  return { eventId, cancelledEventId: other.id as string, draftEventId: draft.id as string, organizerId: organizer.id, position: last.headers.get('x-position')! };
+  return { eventId, cancelledEventId: other.id as string, draftEventId: draft.id as string, organizerId: organizer.id, groupId: group.id as string, position: last.headers.get('x-position')! };
 }
 
 /** Waits until every projection has applied everything in the store. */

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { groupStreamName } from '../../src/domain/scheduling/index.js';
 import { ticketedEventStreamName } from '../../src/domain/ticketing/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { cliEnv, lines, runCli, startCli } from './cli.js';
@@ -96,10 +97,28 @@ describe('tessera stream', () => {
     expect(state).toMatchObject({ category: 'user', state: { status: 'active', passwordHash: '[redacted]' } });
   });
 
+  it('stream state folds a group stream through the group decider, now and --at a revision', async () => {
+    const stream = groupStreamName(seeded.groupId);
+    const now = JSON.parse((await runCli(['stream', 'state', stream, '--json'], env)).stdout);
+    expect(now).toMatchObject({ stream, category: 'group', revision: '5', lastRevision: '5' });
+    expect(now.state).toMatchObject({ status: 'active', name: 'Jazz crew', color: '#aa3300' });
+    expect(Object.fromEntries(Object.entries(now.state.members).map(([id, m]: [string, any]) => [id, m.role]))).toEqual({
+      [seeded.organizerId]: 'admin',
+      [now.state.ownerId]: 'owner',
+    });
+
+    const past = await runCli(['stream', 'state', stream, '--at', '2'], env);
+    expect(past.code, past.stderr).toBe(0);
+    expect(past.stdout).toMatch(new RegExp(`^${stream} at revision 2 \\(of 5\\), last event GroupMemberAdded`));
+    expect(past.stdout).toMatch(new RegExp(`owner +${seeded.organizerId}`));
+    expect(past.stdout).toContain('members  3 (owner 1, admins 1, members 1)');
+    expect(past.stdout).toMatch(/color +-/);
+  });
+
   it('stream state of an unknown category is a usage error (exit 2)', async () => {
     const result = await runCli(['stream', 'state', `meetingRoom-${randomUUID()}`], env);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/no decider for stream category "meetingRoom" .*known categories: ticketedEvent, user, userEmail/);
+    expect(result.stderr).toMatch(/no decider for stream category "meetingRoom" .*known categories: ticketedEvent, user, userEmail, group/);
   });
 });
 
@@ -154,8 +173,8 @@ describe('tessera projections', () => {
     expect(json.code, json.stderr).toBe(0);
     const status = JSON.parse(json.stdout);
     expect(status.head).toBe(head);
-    expect(status.items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'schedulingPeople', 'groups', 'schedulingBusyTime', 'meetings', 'ticketingReactor']);
-    const versions = { ticketing: 2, users: 1, notifications: 1, schedulingPeople: 1, groups: 1, schedulingBusyTime: 1, meetings: 1, ticketingReactor: 1 } as Record<string, number>;
+    expect(status.items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'schedulingPeople', 'groups', 'schedulingBusyTime', 'meetings', 'ticketingReactor', 'schedulingReactor']);
+    const versions = { ticketing: 2, users: 1, notifications: 2, schedulingPeople: 1, groups: 1, schedulingBusyTime: 1, meetings: 1, ticketingReactor: 1, schedulingReactor: 1 } as Record<string, number>;
     for (const item of status.items) expect(item).toMatchObject({ version: versions[item.name], position: head, lagEvents: 0, state: 'live', runnerActive: true, failure: null });
 
     const human = await runCli(['projections', 'status'], env);

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { groupStreamName } from '../../src/domain/scheduling/index.js';
 import { ticketedEventStreamName } from '../../src/domain/ticketing/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { cliEnv, progressLines, runCli, runCliInTerminal } from './cli.js';
@@ -43,6 +44,8 @@ describe('tessera verify', () => {
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/ticketedEvent: 3 stream\(s\), \d+ event\(s\) folded through the decider, checked at every revision/);
     expect(result.stdout).toMatch(/user: 2 stream\(s\)/);
+    expect(result.stdout).toMatch(/group: 1 stream\(s\), 6 event\(s\) folded through the decider, checked at every revision/);
+    expect(result.stdout).toMatch(/groups \(rm_groups, checkpoint \d+, \d+ events replayed\): identical \[rows: groups 1, members 2\]/);
     expect(result.stdout).toMatch(/ticketing \(rm_ticketing, checkpoint \d+, \d+ events replayed\): identical \[rows: collaborators 1, events 3, reservations 4, waitlist 1\]/);
     expect(result.stdout).toMatch(/notifications \(rm_notifications, checkpoint \d+, \d+ events replayed\): identical \[rows: notifications \d+, ticketing_events 3, ticketing_reservations 4, ticketing_waitlist 1\]/);
     expect(result.stdout).toMatch(/users \(rm_users, checkpoint \d+, \d+ events replayed\): identical \[rows: users 2\]/);
@@ -85,6 +88,32 @@ describe('tessera verify', () => {
 
     expect((await runCli(['projections', 'rebuild', 'ticketing'], env)).code).toBe(0);
     expect((await runCli(['verify'], env)).code).toBe(0);
+  });
+
+  it('exits 1 naming stream, revision and rule when history breaks a group invariant', async () => {
+    const stream = groupStreamName(seeded.groupId);
+    const last = (await app.tessera.store.readStream(stream)).at(-1)!.revision;
+    const stranger = randomUUID();
+    // Written past the decider: a role change for someone who is not a member, then ownership handed to them.
+    await app.tessera.store.appendToStream(
+      stream,
+      [
+        { id: randomUUID(), type: 'GroupMemberRoleChanged', data: { groupId: seeded.groupId, userId: stranger, role: 'admin', by: seeded.organizerId } },
+        { id: randomUUID(), type: 'GroupOwnershipTransferred', data: { groupId: seeded.groupId, from: seeded.organizerId, to: stranger } },
+      ],
+      { expectedRevision: last },
+    );
+    await projectionsCaughtUp(app);
+
+    const result = await runCli(['verify'], env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`${stream} revision ${last + 1n} (GroupMemberRoleChanged): the role of ${stranger} changes, who is not a member (a role change only for members)`);
+    const transfer = `${stream} revision ${last + 2n} (GroupOwnershipTransferred):`;
+    expect(result.stdout).toContain(`${transfer} ownership is transferred from ${seeded.organizerId}, but the owner is `);
+    expect(result.stdout).toContain(`${transfer} ownership is transferred to ${stranger}, who is not a member`);
+    expect(result.stdout).toContain(`${transfer} the group has 0 owners (none); exactly one is allowed`);
+    // the read model applied the same events, so it still matches a replay
+    expect(result.stdout).toMatch(/groups \(rm_groups, checkpoint \d+, \d+ events replayed\): identical/);
   });
 
   it('exits 1 naming stream, revision and rule when history breaks a ticketing invariant', async () => {

@@ -4,11 +4,12 @@
  */
 import type { Knex } from 'knex';
 import type { AvailabilitySlot, InvitationResponse } from '../../domain/scheduling/events.js';
-import type { MeetingRole } from '../../domain/scheduling/meeting.js';
+import type { ClosePoll, MeetingRole } from '../../domain/scheduling/meeting.js';
 import type { RequestMeta } from '../meta.js';
 import type { CommandRuntime } from '../runtime.js';
 import { answerInvitation } from './answerInvitation.js';
 import { cancelMeeting } from './cancelMeeting.js';
+import { closePoll, remindBeforeDeadline } from './deadlineCommands.js';
 import { inviteParticipants } from './inviteParticipants.js';
 import { loadMeeting, meetingMembershipOf, meetingStateAt, type LoadedMeeting } from './loadMeeting.js';
 import type { MeetingDeps } from './meetingStream.js';
@@ -41,4 +42,6 @@ export class MeetingCommands {
   reschedule = (meetingId: string, start: string, meta: RequestMeta) => rescheduleMeeting(this.deps, meetingId, start, meta);
   answer = (meetingId: string, response: InvitationResponse, meta: RequestMeta) => answerInvitation(this.deps, meetingId, response, meta);
   cancel = (meetingId: string, reason: string | undefined, meta: RequestMeta) => cancelMeeting(this.deps, meetingId, reason, meta);
+  remindBeforeDeadline = (meetingId: string, meta: RequestMeta) => remindBeforeDeadline(this.deps, meetingId, meta);
+  closePoll = (meetingId: string, reason: ClosePoll['data']['reason'], meta: RequestMeta) => closePoll(this.deps, meetingId, reason, meta);
 }

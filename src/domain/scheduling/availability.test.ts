@@ -1,10 +1,12 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deciderSpec } from '../../../test/support/deciderSpec.js';
-import type { WallClockInterval, WeeklyInterval } from '../shared/time.js';
+import { addDays, expandWeeklyHours, minutesOfDay, offsetMinutesAt, resolveLocal, WEEKDAYS, type WallClockInterval, type WeeklyInterval } from '../shared/time.js';
 import {
   AVAILABILITY_LIMITS,
   availabilityDecider,
   availabilityViolations,
+  normaliseWeekly,
   type AvailabilityCommand,
   type AvailabilityState,
 } from './availability.js';
@@ -64,6 +66,10 @@ describe('SetWeeklyAvailability', () => {
   it('accepts no intervals at all (never available), and records nothing when the hours are unchanged', () => {
     given([]).when(setWeekly('UTC', [])).then([weeklySet('UTC', [])]);
     given([nineToFive]).when(setWeekly('Europe/Berlin', [{ day: 'mon', start: '09:00', end: '17:00' }])).then([]);
+    // As read back from the store (jsonb orders keys its own way): still unchanged.
+    const stored = weeklySet('Europe/Berlin', [{ end: '17:00', day: 'mon', start: '09:00' } as WeeklyInterval]);
+    given([stored]).when(setWeekly('Europe/Berlin', [{ day: 'mon', start: '09:00', end: '17:00' }])).then([]);
+    expect(availabilityViolations(given([stored]).state)).toEqual([]);
     // The same wall clock in another zone is a change.
     given([nineToFive])
       .when(setWeekly('Asia/Kolkata', [{ day: 'mon', start: '09:00', end: '17:00' }]))
@@ -155,5 +161,64 @@ describe('evolve and the invariants', () => {
       expect.stringContaining('override intervals on 2026-06-01: 12:00–11:00'),
     ]);
     expect(availabilityViolations({ timezone: null, intervals: [], overrides: { '2026-06-01': [] } })).toEqual(['overrides before any weekly hours were set']);
+  });
+});
+
+// ---- properties: normalisation, then the expansion the read model's readers use ----
+
+const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham', 'America/Santiago', 'UTC'];
+const quarterOfDay = fc.integer({ min: 0, max: 96 });
+const wallClock = (quarter: number) => `${String(Math.floor(quarter / 4)).padStart(2, '0')}:${String((quarter % 4) * 15).padStart(2, '0')}`;
+/** Unsorted, overlapping, touching, duplicated: what a client may send (within the per-day limit once merged). */
+const rawIntervals = fc
+  .array(
+    fc.record({ day: fc.constantFrom(...WEEKDAYS), a: quarterOfDay, b: quarterOfDay }).filter(({ a, b }) => a !== b),
+    { maxLength: 24 },
+  )
+  .map((list) => list.map(({ day, a, b }) => ({ day, start: wallClock(Math.min(a, b)), end: wallClock(Math.max(a, b)) })))
+  .filter((list) => WEEKDAYS.every((day) => list.filter((i) => i.day === day).length <= AVAILABILITY_LIMITS.intervalsPerDay));
+const minutesCovered = (intervals: readonly WeeklyInterval[]) =>
+  new Set(intervals.flatMap(({ day, start, end }) => Array.from({ length: minutesOfDay(end) - minutesOfDay(start) }, (_, m) => `${day} ${minutesOfDay(start) + m}`)));
+
+describe('normalised weekly hours (properties)', () => {
+  it('are sorted by day then start, neither overlap nor touch, cover exactly what was sent, and normalise to themselves', () => {
+    fc.assert(
+      fc.property(rawIntervals, (raw) => {
+        const normalised = normaliseWeekly(raw);
+        for (const [i, interval] of normalised.entries()) {
+          expect(minutesOfDay(interval.start)).toBeLessThan(minutesOfDay(interval.end));
+          const previous = normalised[i - 1];
+          if (previous === undefined) continue;
+          const order = WEEKDAYS.indexOf(previous.day) - WEEKDAYS.indexOf(interval.day);
+          expect(order).toBeLessThanOrEqual(0);
+          if (order === 0) expect(minutesOfDay(previous.end)).toBeLessThan(minutesOfDay(interval.start));
+        }
+        expect(minutesCovered(normalised)).toEqual(minutesCovered(raw));
+        expect(normaliseWeekly(normalised)).toEqual(normalised);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('expand over any local week to intervals that never overlap or have zero length, summing to the nominal hours but for the DST shift', () => {
+    fc.assert(
+      fc.property(rawIntervals, fc.constantFrom(...ZONES), fc.integer({ min: 0, max: 3 * 52 }), (raw, zone, week) => {
+        const intervals = normaliseWeekly(raw);
+        const monday = addDays('2025-12-29', 7 * week);
+        const from = resolveLocal(monday, '00:00', zone);
+        const to = resolveLocal(addDays(monday, 7), '00:00', zone);
+        const expanded = expandWeeklyHours({ zone, intervals }, from, to);
+        for (const [i, interval] of expanded.entries()) {
+          expect(interval.start).toBeLessThan(interval.end);
+          if (i > 0) expect(interval.start).toBeGreaterThan(expanded[i - 1]!.end);
+        }
+        const nominal = intervals.reduce((sum, { start, end }) => sum + (minutesOfDay(end) - minutesOfDay(start)) * 60_000, 0);
+        const actual = expanded.reduce((sum, { start, end }) => sum + end - start, 0);
+        const shift = Math.abs(offsetMinutesAt(to, zone) - offsetMinutesAt(from, zone)) * 60_000;
+        expect(Math.abs(actual - nominal)).toBeLessThanOrEqual(shift);
+        if (shift === 0) expect(actual).toBe(nominal);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -154,7 +154,9 @@ function minutesOf({ start, end }: WallClockInterval, where: string): { start: n
 const wallClockOf = (minutes: number): string =>
   `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 
-const sameIntervals = (a: readonly WallClockInterval[], b: readonly WallClockInterval[]): boolean => JSON.stringify(a) === JSON.stringify(b);
+// Field by field: events read back from the store may list an object's keys in another order.
+const sameIntervals = (a: readonly (WallClockInterval & { day?: string })[], b: readonly (WallClockInterval & { day?: string })[]): boolean =>
+  a.length === b.length && a.every((x, i) => x.day === b[i]!.day && x.start === b[i]!.start && x.end === b[i]!.end);
 
 const sortedByDate = <T>(record: Record<string, T>): Record<string, T> =>
   Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));

@@ -194,24 +194,64 @@ export interface WeeklyHours {
   overrides?: Readonly<Record<string, readonly WallClockInterval[]>>;
 }
 
+/** The zone lookups expandWeeklyHours makes; the same answers, only faster when memoised. */
+export interface ZoneRules {
+  requireZone(zone: string): void;
+  resolveLocal(date: string, time: string, zone: string): Instant;
+  localDateOf(instant: Instant, zone: string): string;
+}
+
+export const zoneRules: ZoneRules = { requireZone, resolveLocal, localDateOf };
+
+/**
+ * Zone rules that remember each answer: for expanding many people's hours over the same
+ * range (suggestions), where the same (zone, date, time) recurs for everyone in a zone and
+ * luxon's zone arithmetic would otherwise dominate. Make one per request; it grows with
+ * the distinct (zone, date, time) triples asked.
+ */
+export function memoizedZoneRules(): ZoneRules {
+  const instants = new Map<string, Instant>();
+  const dates = new Map<string, string>();
+  const zones = new Set<string>();
+  return {
+    requireZone(zone) {
+      if (zones.has(zone)) return;
+      requireZone(zone);
+      zones.add(zone);
+    },
+    resolveLocal(date, time, zone) {
+      const key = `${zone} ${date} ${time}`;
+      let instant = instants.get(key);
+      if (instant === undefined) instants.set(key, (instant = resolveLocal(date, time, zone)));
+      return instant;
+    },
+    localDateOf(instant, zone) {
+      const key = `${zone} ${instant}`;
+      let date = dates.get(key);
+      if (date === undefined) dates.set(key, (date = localDateOf(instant, zone)));
+      return date;
+    },
+  };
+}
+
 /**
  * The instants of `hours` within [from, to): every local date is resolved on its own
  * (each end separately), overrides replace their date's weekly intervals, and the result
  * is clipped, sorted and merged (overlapping or touching intervals become one; none has
  * zero length).
  */
-export function expandWeeklyHours(hours: WeeklyHours, from: Instant, to: Instant): InstantInterval[] {
-  requireZone(hours.zone);
+export function expandWeeklyHours(hours: WeeklyHours, from: Instant, to: Instant, rules: ZoneRules = zoneRules): InstantInterval[] {
+  rules.requireZone(hours.zone);
   if (!(from < to)) return [];
   const intervals: InstantInterval[] = [];
   // One date of margin either side: a date's intervals can reach past its own local day
   // when a gap or fold sits at midnight.
-  const last = addDays(localDateOf(to, hours.zone), 1);
-  for (let date = addDays(localDateOf(from, hours.zone), -1); date <= last; date = addDays(date, 1)) {
+  const last = addDays(rules.localDateOf(to, hours.zone), 1);
+  for (let date = addDays(rules.localDateOf(from, hours.zone), -1); date <= last; date = addDays(date, 1)) {
     for (const { start, end } of wallClockIntervalsOn(hours, date)) {
       const clipped = {
-        start: Math.max(from, resolveLocal(date, start, hours.zone)),
-        end: Math.min(to, resolveLocal(date, end, hours.zone)),
+        start: Math.max(from, rules.resolveLocal(date, start, hours.zone)),
+        end: Math.min(to, rules.resolveLocal(date, end, hours.zone)),
       };
       if (clipped.start < clipped.end) intervals.push(clipped);
     }

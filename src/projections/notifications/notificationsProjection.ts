@@ -1,7 +1,7 @@
 /**
  * The notifications read model (schema rm_notifications, DESIGN §6): one row per
  * (source event, recipient), fed by every context that tells users something — today
- * ticketing (ticketingSource.ts). Publishes each new notification on `user:<id>`.
+ * ticketing (ticketingSource.ts) and scheduling (schedulingSource.ts). Publishes each new notification on `user:<id>`.
  *
  * A source keeps its own copy of what it needs to find recipients (who holds which
  * reservation, who waits) in tables of this schema: it never reads another read model,
@@ -13,6 +13,7 @@ import { notificationDto } from '../../api/notifications/dtos.js';
 import type { RecordedEvent } from '../../eventstore/eventStore.js';
 import type { Projection, ProjectionContext } from '../projection.js';
 import type { NotificationSource } from './rows.js';
+import { schedulingSource, setupSchedulingSource } from './schedulingSource.js';
 import { setupTicketingSource, ticketingSource } from './ticketingSource.js';
 
 export const NOTIFICATIONS_PROJECTION = 'notifications';
@@ -40,11 +41,12 @@ export interface NotificationSourceHandler {
   afterBatch?(ctx: ProjectionContext): Promise<void>;
 }
 
-export const notificationsProjection = (sources: NotificationSourceHandler[] = [ticketingSource]): Projection => {
+export const notificationsProjection = (sources: NotificationSourceHandler[] = [ticketingSource, schedulingSource]): Projection => {
   const byType = new Map(sources.flatMap((source) => source.eventTypes.map((type) => [type, source] as const)));
   return {
     name: NOTIFICATIONS_PROJECTION,
-    version: 1,
+    // 2: the scheduling source (its tables, meeting and user events)
+    version: 2,
     eventTypes: [...byType.keys()],
     setup,
     apply: async (event, ctx) => {
@@ -72,6 +74,7 @@ async function setup(db: Knex | Knex.Transaction, s: string): Promise<void> {
     CREATE INDEX notifications_user_idx ON ${s}.notifications (user_id, created_at DESC, id);
   `);
   await setupTicketingSource(db, s);
+  await setupSchedulingSource(db, s);
 }
 
 function notifier(source: NotificationSource, event: RecordedEvent, ctx: ProjectionContext): Notifier {
