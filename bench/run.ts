@@ -20,6 +20,7 @@ import { ADMIN_URL } from '../test/support/db.js';
 import { benchCommands } from './commands.js';
 import { benchEventStore } from './eventstore.js';
 import { benchHttp } from './http.js';
+import { benchMeetings } from './meetings.js';
 import { benchProjections } from './projections.js';
 import { benchSuggestions } from './suggestions.js';
 import { BenchContext, log, round, type BenchOptions } from './support.js';
@@ -30,6 +31,7 @@ const AREAS = {
   projections: benchProjections,
   http: benchHttp,
   suggestions: benchSuggestions,
+  meetings: benchMeetings,
 } as const;
 type Area = keyof typeof AREAS;
 
