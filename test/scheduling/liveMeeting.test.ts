@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serverMessageSchemas, updatePayloads } from '../../src/api/live/asyncapi.js';
 import { recommendationDto } from '../../src/api/scheduling/recommendationDtos.js';
 import type { AvailabilitySlot } from '../../src/domain/scheduling/events.js';
 import { recommend } from '../../src/domain/scheduling/recommendations.js';
@@ -133,6 +134,9 @@ describe('meeting:<id> while 200 participants submit at once', () => {
     const last = updates.at(-1)!.data as { type: string; meeting: unknown; top: unknown[] };
     const meeting = await organizer!.http.get(`/v1/meetings/${meetingId}`);
     expect(last.type).toBe('meeting');
+    // as the AsyncAPI document describes it
+    expect(() => serverMessageSchemas.update.parse(updates.at(-1))).not.toThrow();
+    expect(updatePayloads.meeting.parse(last)).toEqual(last);
     expect(last.meeting).toEqual(meeting.body);
     expect(last.top).toEqual(rest.body.items.slice(0, 3));
     expect((last.meeting as { participants: Array<{ submitted: boolean }> }).participants.every((p) => p.submitted)).toBe(true);
