@@ -265,6 +265,27 @@ describe('every route answers what its documented response schema says', () => {
     await ok('POST /v1/meetings/:id/cancel', { token: org.token, params: p, body: { reason: 'Contract tested' } });
   });
 
+  it('meetings: recommendations', async () => {
+    const register = async (name: string) => {
+      const res = await send('POST /v1/auth/register', { body: { email: `${name}-${randomUUID()}@example.com`, password: 'correct horse battery', name, timezone: 'Europe/Berlin' } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return { id: res.body.user.id as string, token: res.body.accessToken as string };
+    };
+    const [org, ann] = [await register('Recommending organizer'), await register('Recommended participant')];
+    await eventually('participants known to scheduling', async () => (await loadPeople(app.tessera.knex, [ann.id])).size === 1);
+    const day = new Date(Date.now() + 21 * 86_400_000).toISOString().slice(0, 10);
+    const window = { start: `${day}T09:00:00.000Z`, end: `${day}T12:00:00.000Z` };
+    const poll = { title: 'Contract recommendations', durationMinutes: 60, timezone: 'Europe/Berlin', proposedWindows: [window], participantIds: [ann.id] };
+    const open = await ok('POST /v1/meetings', { token: org.token, body: poll });
+    const submitted = await ok('POST /v1/meetings/:id/availability', { token: ann.token, params: { id: open.body.id }, body: { slots: [{ start: window.start, end: `${day}T10:30:00.000Z`, preference: 'if-need-be' }] } });
+    const seen = { 'X-Min-Position': submitted.body.position as string };
+    const answer = await ok('GET /v1/meetings/:id/recommendations', { token: ann.token, params: { id: open.body.id }, query: 'limit=3&step=30', headers: seen });
+    expect(answer.body.items[0]).toMatchObject({ start: window.start, ifNeedBe: [ann.id], availableCount: 1, participantCount: 1 });
+    const hidden = await ok('POST /v1/meetings', { token: org.token, body: { ...poll, resultsVisibility: 'organizer' } });
+    await problem('GET /v1/meetings/:id/recommendations', 'results-hidden', { token: ann.token, params: { id: hidden.body.id }, headers: { 'X-Min-Position': hidden.body.position } });
+    await problem('GET /v1/meetings/:id/recommendations', 'meeting-not-found', { token: ann.token, params: { id: randomUUID() } });
+  });
+
   it('scheduling: free/busy and suggestions', async () => {
     const registered = await send('POST /v1/auth/register', {
       body: { email: `busy-${randomUUID()}@example.com`, password: 'correct horse battery', name: 'Busy', timezone: 'Europe/Berlin' },
