@@ -283,7 +283,7 @@ describe('every route answers what its documented response schema says', () => {
     expect(answer.body.items[0]).toMatchObject({ start: window.start, ifNeedBe: [ann.id], availableCount: 1, participantCount: 1 });
     const hidden = await ok('POST /v1/meetings', { token: org.token, body: { ...poll, resultsVisibility: 'organizer' } });
     await problem('GET /v1/meetings/:id/recommendations', 'results-hidden', { token: ann.token, params: { id: hidden.body.id }, headers: { 'X-Min-Position': hidden.body.position } });
-    await problem('GET /v1/meetings/:id/recommendations', 'meeting-not-found', { token: ann.token, params: { id: randomUUID() } });
+    await problem('GET /v1/meetings/:id/recommendations', 'not-found', { token: ann.token, params: { id: randomUUID() } });
   });
 
   it('scheduling: free/busy and suggestions', async () => {
