@@ -271,7 +271,7 @@ describe('every route answers what its documented response schema says', () => {
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       return { id: res.body.user.id as string, token: res.body.accessToken as string };
     };
-    const [org, ann] = [await register('Recommending organizer'), await register('Recommended participant')];
+    const [org, ann] = [await register('Recommender'), await register('Recommended')];
     await eventually('participants known to scheduling', async () => (await loadPeople(app.tessera.knex, [ann.id])).size === 1);
     const day = new Date(Date.now() + 21 * 86_400_000).toISOString().slice(0, 10);
     const window = { start: `${day}T09:00:00.000Z`, end: `${day}T12:00:00.000Z` };
