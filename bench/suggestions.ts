@@ -14,9 +14,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
-import { availabilityStreamName, groupStreamName, meetingStreamName } from '../src/domain/scheduling/events.js';
-import { userStreamName } from '../src/domain/identity/events.js';
-import { ticketedEventStreamName } from '../src/domain/ticketing/events.js';
+import { userStreamName, type UserEvent } from '../src/domain/identity/events.js';
+import { availabilityStreamName, groupStreamName, meetingStreamName, type SchedulingEvent } from '../src/domain/scheduling/events.js';
+import { ticketedEventStreamName, type TicketedEventEvent } from '../src/domain/ticketing/events.js';
 import { createPostgresEventStore, type PostgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
 import { apiClient } from './http.js';
 import { startBenchServer } from './server.js';
@@ -31,6 +31,8 @@ const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Europe/Lond
 const GOALS = { 300: 20, 1000: 60 } as Record<number, number>;
 
 type Api = ReturnType<typeof apiClient>;
+/** What the seed appends: typed, so a changed event shape breaks the build, not the projections. */
+type SeedEvent = Pick<SchedulingEvent | UserEvent | TicketedEventEvent, 'type' | 'data'>;
 
 export async function benchSuggestions(ctx: BenchContext): Promise<void> {
   const server = await startBenchServer(ctx, 'suggestions');
@@ -128,7 +130,7 @@ export async function caughtUp(api: Api, token: string, userId: string, position
 /** Appends the seed in chunks of parallel appends; answers the users and the last position. */
 export async function seed(store: PostgresEventStore): Promise<{ userIds: string[]; last: bigint }> {
   let last = 0n;
-  const append = async (stream: string, events: Array<{ type: string; data: unknown }>) => {
+  const append = async (stream: string, events: SeedEvent[]) => {
     const result = await store.appendToStream(stream, events.map((e) => ({ id: randomUUID(), ...e })), { expectedRevision: 'no_stream' });
     if (result.position > last) last = result.position;
   };
@@ -139,14 +141,14 @@ export async function seed(store: PostgresEventStore): Promise<{ userIds: string
   const userIds = Array.from({ length: USERS }, () => randomUUID());
   await inChunks(userIds, (userId, i) =>
     append(userStreamName(userId), [
-      { type: 'UserRegistered', data: { userId, email: `bench-${i}@example.com`, name: `Bench ${i}`, timezone: ZONES[i % ZONES.length], passwordHash: 'x', registeredAt: at } },
+      { type: 'UserRegistered', data: { userId, email: `bench-${i}@example.com`, name: `Bench ${i}`, timezone: ZONES[i % ZONES.length]!, passwordHash: 'x', registeredAt: at } },
     ]),
   );
   await inChunks(userIds, (userId, i) => append(availabilityStreamName(userId), availabilityOf(userId, i)));
   const groupId = randomUUID();
   await append(groupStreamName(groupId), [
-    { type: 'GroupCreated', data: { groupId, name: 'Everyone', description: '', color: null, ownerId: userIds[0] } },
-    ...userIds.slice(1).map((userId) => ({ type: 'GroupMemberAdded', data: { groupId, userId, role: 'member', by: userIds[0] } })),
+    { type: 'GroupCreated', data: { groupId, name: 'Everyone', description: '', color: null, ownerId: userIds[0]!, createdAt: at } },
+    ...userIds.slice(1).map((userId): SeedEvent => ({ type: 'GroupMemberAdded', data: { groupId, userId, role: 'member', by: userIds[0]!, joinedAt: at } })),
   ]);
   const random = lcg(42);
   const slot = () => FROM + Math.floor(random() * DAYS * 96) * 15 * 60_000;
@@ -164,28 +166,28 @@ export async function seed(store: PostgresEventStore): Promise<{ userIds: string
   await inChunks(Array.from({ length: 50 }), async () => {
     const eventId = randomUUID();
     const start = slot();
-    const details = { title: 'Concert', description: '', venue: 'Hall', startsAt: new Date(start).toISOString(), endsAt: new Date(start + 3 * 3_600_000).toISOString(), timezone: 'UTC', maxPerReservation: 4, pricing: { currency: 'EUR', basePrice: 1000, demandTiers: [] }, holdMinutes: 0, waitlist: { enabled: false, mode: 'auto', offerMinutes: 30 } };
+    const details = { title: 'Concert', description: '', venue: 'Hall', startsAt: new Date(start).toISOString(), endsAt: new Date(start + 3 * 3_600_000).toISOString(), timezone: 'UTC', maxPerReservation: 4, pricing: { currency: 'EUR', basePrice: 1000, demandTiers: [] }, holdMinutes: 0, waitlist: { enabled: false, mode: 'auto' as const, offerMinutes: 30 } };
     const holders = [...new Set(Array.from({ length: 20 }, () => userIds[Math.floor(random() * USERS)]!))];
     await append(ticketedEventStreamName(eventId), [
       { type: 'TicketedEventScheduled', data: { eventId, capacity: 100, organizerId: 'bench-organizer', ...details } },
       { type: 'TicketedEventPublished', data: {} },
-      ...holders.map((userId) => ({ type: 'SeatsReserved', data: { reservationId: randomUUID(), userId, quantity: 1, unitPrice: 1000, currency: 'EUR', status: 'confirmed', reservedAt: at } })),
+      ...holders.map((userId): SeedEvent => ({ type: 'SeatsReserved', data: { reservationId: randomUUID(), userId, quantity: 1, unitPrice: 1000, currency: 'EUR', status: 'confirmed' as const, reservedAt: at } })),
     ]);
   });
   return { userIds, last };
 }
 
 /** Team templates: a zone, a start hour 07–10, a lunch break for every third, an override for every seventh. */
-function availabilityOf(userId: string, i: number): Array<{ type: string; data: unknown }> {
+function availabilityOf(userId: string, i: number): SeedEvent[] {
   const timezone = ZONES[i % ZONES.length]!;
   const startHour = 7 + (i % 4);
   const hh = (h: number) => `${String(h).padStart(2, '0')}:00`;
-  const day = ['mon', 'tue', 'wed', 'thu', 'fri'];
+  const day = ['mon', 'tue', 'wed', 'thu', 'fri'] as const;
   const intervals =
     i % 3 === 0
       ? day.flatMap((d) => [{ day: d, start: hh(startHour), end: '12:00' }, { day: d, start: '13:00', end: hh(startHour + 9) }])
       : day.map((d) => ({ day: d, start: hh(startHour), end: hh(startHour + 8) }));
-  const events: Array<{ type: string; data: unknown }> = [{ type: 'WeeklyAvailabilitySet', data: { userId, timezone, intervals } }];
+  const events: SeedEvent[] = [{ type: 'WeeklyAvailabilitySet', data: { userId, timezone, intervals } }];
   if (i % 7 === 0) events.push({ type: 'AvailabilityOverrideSet', data: { userId, date: '2027-01-13', intervals: [] } });
   return events;
 }

@@ -74,18 +74,17 @@ export function suggestTimes(input: SuggestionInput): Suggestion[] {
   const availableCount = countAvailable(open, input, count);
   const insideCoreMs = weightedInsideCore(input, count);
   const span = to - durationMs - from;
+  const breakdownOf = (k: number) => ({
+    availability: availableCount[k]! / people,
+    dateProximity: span === 0 ? 1 : 1 - (k * stepMs) / span,
+    timeOfDay: insideCoreMs[k]! / (CORE_HOURS_SLACK_MS * people),
+  });
+  const scoreOf = (b: Suggestion['breakdown']) => WEIGHTS.availability * b.availability + WEIGHTS.dateProximity * b.dateProximity + WEIGHTS.timeOfDay * b.timeOfDay;
   const scores = new Float64Array(count);
-  const breakdowns: Array<Suggestion['breakdown'] | undefined> = [];
   const ranked: number[] = [];
   for (let k = 0; k < count; k++) {
     if (availableCount[k] === 0) continue;
-    const breakdown = {
-      availability: availableCount[k]! / people,
-      dateProximity: span === 0 ? 1 : 1 - (k * stepMs) / span,
-      timeOfDay: insideCoreMs[k]! / (CORE_HOURS_SLACK_MS * people),
-    };
-    breakdowns[k] = breakdown;
-    scores[k] = WEIGHTS.availability * breakdown.availability + WEIGHTS.dateProximity * breakdown.dateProximity + WEIGHTS.timeOfDay * breakdown.timeOfDay;
+    scores[k] = scoreOf(breakdownOf(k));
     ranked.push(k);
   }
   ranked.sort((a, b) => scores[b]! - scores[a]! || a - b);
@@ -98,7 +97,7 @@ export function suggestTimes(input: SuggestionInput): Suggestion[] {
     const start = from + k * stepMs;
     const end = start + durationMs;
     const { available, conflicts } = whoCanCome(participants, open, start, end);
-    return { start, end, score: scores[k]!, breakdown: breakdowns[k]!, available, conflicts };
+    return { start, end, score: scores[k]!, breakdown: breakdownOf(k), available, conflicts };
   });
 }
 

@@ -246,14 +246,23 @@ function unionMinutes(intervals: readonly WeeklyInterval[]): number {
 }
 
 describe('memoizedZoneRules', () => {
-  it('gives expandWeeklyHours the same instants as the plain rules, across DST and in a gap', () => {
-    const hours = { zone: 'Europe/Berlin', intervals: [{ day: 'sun' as const, start: '02:30', end: '12:00' }, { day: 'mon' as const, start: '09:00', end: '17:00' }], overrides: { '2026-10-25': [{ start: '02:30', end: '03:00' }] } };
+  it('gives expandWeeklyHours the same instants as the plain rules, across DST changes, gaps and folds', () => {
+    const times = ['00:00', '01:45', '02:00', '02:15', '02:30', '03:00', '09:00', '17:00', '23:30', '24:00'];
+    const intervals = WEEKDAYS.flatMap((day) => times.slice(0, -1).map((start, i) => ({ day, start, end: times[i + 1]! })).filter((_, i) => i % 2 === (day === 'sun' ? 0 : 1)));
+    const ranges = [
+      ['2026-03-20T00:00:00Z', '2026-04-10T00:00:00Z'],
+      ['2026-09-28T00:00:00Z', '2026-11-05T00:00:00Z'],
+    ] as const;
     const rules = memoizedZoneRules();
-    for (const [from, to] of [['2026-03-22T00:00:00Z', '2026-04-06T00:00:00Z'], ['2026-10-18T00:00:00Z', '2026-11-02T00:00:00Z']] as const) {
-      const plain = expandWeeklyHours(hours, Date.parse(from), Date.parse(to));
-      expect(expandWeeklyHours(hours, Date.parse(from), Date.parse(to), rules)).toEqual(plain);
-      expect(expandWeeklyHours(hours, Date.parse(from), Date.parse(to), rules)).toEqual(plain);
+    for (const zone of [BERLIN, NEW_YORK, 'Australia/Lord_Howe', 'Asia/Kolkata', 'America/St_Johns']) {
+      const hours = { zone, intervals, overrides: { '2026-10-25': [{ start: '02:30', end: '03:00' }], '2026-10-04': [{ start: '02:00', end: '02:45' }] } };
+      for (const [from, to] of ranges) {
+        const plain = expandWeeklyHours(hours, ms(from), ms(to));
+        expect(plain.length).toBeGreaterThan(20);
+        expect(expandWeeklyHours(hours, ms(from), ms(to), rules), `${zone} ${from}`).toEqual(plain);
+        expect(expandWeeklyHours(hours, ms(from), ms(to), rules), `${zone} ${from} (remembered)`).toEqual(plain);
+      }
     }
-    expect(() => expandWeeklyHours({ ...hours, zone: 'Mars/Olympus' }, 0, 86_400_000, rules)).toThrow(RangeError);
+    expect(() => expandWeeklyHours({ zone: 'Mars/Olympus', intervals }, 0, 86_400_000, rules)).toThrow(RangeError);
   });
 });

@@ -150,18 +150,59 @@ export function resolveLocal(date: string, time: string, zone: string): Instant 
   return resolveInValidZone(date, time, zone);
 }
 
-function resolveInValidZone(date: string, time: string, zone: string): Instant {
+/** `offsetAt` gives the zone's UTC offset (minutes) at an instant. */
+function resolveInValidZone(date: string, time: string, zone: string, offsetAt = (instant: Instant) => offsetMinutesAt(instant, zone)): Instant {
   const naive = naiveMidnight(date) + minutesOfDay(time) * MINUTE_MS;
   // The offsets in force a day either side: no zone changes its offset twice in two days.
-  const before = offsetMinutesAt(naive - DAY_MS, zone);
-  const after = offsetMinutesAt(naive + DAY_MS, zone);
+  const before = offsetAt(naive - DAY_MS);
+  const after = offsetAt(naive + DAY_MS);
   const readings = [before, after]
     .map((offset) => ({ offset, instant: naive - offset * MINUTE_MS }))
-    .filter(({ offset, instant }) => offsetMinutesAt(instant, zone) === offset);
+    .filter(({ offset, instant }) => offsetAt(instant) === offset);
   // None: the time is in a gap, read with the offset from before it. Two: a fold, the
   // first occurrence is the earlier instant.
   if (readings.length === 0) return naive - before * MINUTE_MS;
   return Math.min(...readings.map((reading) => reading.instant));
+}
+
+/**
+ * The zone's offset at any instant from two lookups per UTC day, remembered: when a day
+ * starts and ends with the same offset it holds all day (no zone changes its offset twice
+ * in two days); otherwise the change is found to the millisecond by bisection.
+ */
+function offsetsByDay(zone: string): (instant: Instant) => number {
+  const atMidnight = new Map<number, number>();
+  const changes = new Map<number, { at: Instant; before: number; after: number } | null>();
+  const midnightOffset = (day: number) => {
+    let offset = atMidnight.get(day);
+    if (offset === undefined) atMidnight.set(day, (offset = offsetMinutesAt(day * DAY_MS, zone)));
+    return offset;
+  };
+  const changeOn = (day: number) => {
+    if (changes.has(day)) return changes.get(day)!;
+    const before = midnightOffset(day);
+    const after = midnightOffset(day + 1);
+    let change: { at: Instant; before: number; after: number } | null = null;
+    if (before !== after) {
+      // The first instant of the day with the new offset.
+      let low = day * DAY_MS;
+      let high = (day + 1) * DAY_MS;
+      while (high - low > 1) {
+        const mid = Math.floor((low + high) / 2);
+        if (offsetMinutesAt(mid, zone) === before) low = mid;
+        else high = mid;
+      }
+      change = { at: high, before, after };
+    }
+    changes.set(day, change);
+    return change;
+  };
+  return (instant) => {
+    const day = Math.floor(instant / DAY_MS);
+    const change = changeOn(day);
+    if (change === null) return midnightOffset(day);
+    return instant < change.at ? change.before : change.after;
+  };
 }
 
 /** The local date ('YYYY-MM-DD') of an instant in `zone`. */
@@ -199,13 +240,19 @@ export interface WeeklyHours {
 }
 
 /** The zone lookups expandWeeklyHours makes; the same answers, only faster when memoised. */
+export interface LocalDay {
+  date: string;
+  weekday: Weekday;
+}
+
 export interface ZoneRules {
   requireZone(zone: string): void;
   resolveLocal(date: string, time: string, zone: string): Instant;
-  localDateOf(instant: Instant, zone: string): string;
+  /** The local dates (and weekdays) expandWeeklyHours walks for [from, to) in `zone`. */
+  localDays(zone: string, from: Instant, to: Instant): readonly LocalDay[];
 }
 
-export const zoneRules: ZoneRules = { requireZone, resolveLocal, localDateOf };
+export const zoneRules: ZoneRules = { requireZone, resolveLocal, localDays: (zone, from, to) => localDaysAround(zone, from, to) };
 
 /**
  * Zone rules that remember each answer: for expanding many people's hours over the same
@@ -215,7 +262,8 @@ export const zoneRules: ZoneRules = { requireZone, resolveLocal, localDateOf };
  */
 export function memoizedZoneRules(): ZoneRules {
   const instants = new Map<string, Instant>();
-  const dates = new Map<string, string>();
+  const days = new Map<string, LocalDay[]>();
+  const offsets = new Map<string, (instant: Instant) => number>();
   const zones = new Set<string>();
   const checkZone = (zone: string) => {
     if (zones.has(zone)) return;
@@ -229,15 +277,17 @@ export function memoizedZoneRules(): ZoneRules {
       let instant = instants.get(key);
       if (instant === undefined) {
         checkZone(zone);
-        instants.set(key, (instant = resolveInValidZone(date, time, zone)));
+        let offsetAt = offsets.get(zone);
+        if (!offsetAt) offsets.set(zone, (offsetAt = offsetsByDay(zone)));
+        instants.set(key, (instant = resolveInValidZone(date, time, zone, offsetAt)));
       }
       return instant;
     },
-    localDateOf(instant, zone) {
-      const key = `${zone} ${instant}`;
-      let date = dates.get(key);
-      if (date === undefined) dates.set(key, (date = localDateOf(instant, zone)));
-      return date;
+    localDays(zone, from, to) {
+      const key = `${zone} ${from} ${to}`;
+      let list = days.get(key);
+      if (list === undefined) days.set(key, (list = localDaysAround(zone, from, to)));
+      return list;
     },
   };
 }
@@ -252,11 +302,8 @@ export function expandWeeklyHours(hours: WeeklyHours, from: Instant, to: Instant
   rules.requireZone(hours.zone);
   if (!(from < to)) return [];
   const intervals: InstantInterval[] = [];
-  // One date of margin either side: a date's intervals can reach past its own local day
-  // when a gap or fold sits at midnight.
-  const last = addDays(rules.localDateOf(to, hours.zone), 1);
-  for (let date = addDays(rules.localDateOf(from, hours.zone), -1); date <= last; date = addDays(date, 1)) {
-    for (const { start, end } of wallClockIntervalsOn(hours, date)) {
+  for (const { date, weekday } of rules.localDays(hours.zone, from, to)) {
+    for (const { start, end } of wallClockIntervalsOn(hours, date, weekday)) {
       const clipped = {
         start: Math.max(from, rules.resolveLocal(date, start, hours.zone)),
         end: Math.min(to, rules.resolveLocal(date, end, hours.zone)),
@@ -267,11 +314,22 @@ export function expandWeeklyHours(hours: WeeklyHours, from: Instant, to: Instant
   return mergeIntervals(intervals);
 }
 
-function wallClockIntervalsOn(hours: WeeklyHours, date: string): readonly WallClockInterval[] {
+/**
+ * The local dates whose intervals can reach into [from, to) in `zone`, with their weekdays:
+ * one date of margin either side, since a date's intervals can reach past its own local
+ * day when a gap or fold sits at midnight.
+ */
+function localDaysAround(zone: string, from: Instant, to: Instant): LocalDay[] {
+  const days: LocalDay[] = [];
+  const last = addDays(localDateOf(to, zone), 1);
+  for (let date = addDays(localDateOf(from, zone), -1); date <= last; date = addDays(date, 1)) days.push({ date, weekday: weekdayOf(date) });
+  return days;
+}
+
+function wallClockIntervalsOn(hours: WeeklyHours, date: string, weekday: Weekday): readonly WallClockInterval[] {
   const override = hours.overrides?.[date];
   if (override !== undefined) return override;
-  const day = weekdayOf(date);
-  return hours.intervals.filter((interval) => interval.day === day);
+  return hours.intervals.filter((interval) => interval.day === weekday);
 }
 
 /** Sorted, overlapping or touching intervals merged, zero-length ones dropped. */
