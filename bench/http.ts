@@ -178,14 +178,15 @@ async function updateCeiling(databaseUrl: string, clients: number, durationMs: n
 interface ApiResponse {
   status: number;
   body: any;
+  headers: Record<string, string | string[] | undefined>;
 }
 
-function apiClient(pool: Pool) {
-  return async (method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<ApiResponse> => {
+export function apiClient(pool: Pool) {
+  return async (method: 'GET' | 'POST', path: string, token: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> => {
     const res = await pool.request({
       method,
       path,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.body.text();
@@ -195,12 +196,12 @@ function apiClient(pool: Pool) {
     } catch {
       // not JSON
     }
-    return { status: res.statusCode, body: parsed };
+    return { status: res.statusCode, body: parsed, headers: res.headers };
   };
 }
 type Api = ReturnType<typeof apiClient>;
 
-async function createEvent(api: Api, token: string, title: string): Promise<string> {
+export async function createEvent(api: Api, token: string, title: string): Promise<string> {
   const day = 86_400_000;
   const res = await api('POST', '/v1/events', token, {
     title,
@@ -216,7 +217,7 @@ async function createEvent(api: Api, token: string, title: string): Promise<stri
   return (res.body as { id: string }).id;
 }
 
-async function runLoad(api: Api, tokens: string[], events: string[], clients: number, durationMs: number) {
+export async function runLoad(api: Api, tokens: string[], events: string[], clients: number, durationMs: number) {
   const latencies: number[] = [];
   const non2xx = tally();
   const seatsByEvent = new Map<string, number>(events.map((e) => [e, 0]));

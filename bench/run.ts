@@ -20,7 +20,9 @@ import { ADMIN_URL } from '../test/support/db.js';
 import { benchCommands } from './commands.js';
 import { benchEventStore } from './eventstore.js';
 import { benchHttp } from './http.js';
+import { benchMeetings } from './meetings.js';
 import { benchProjections } from './projections.js';
+import { benchSuggestions } from './suggestions.js';
 import { BenchContext, log, round, type BenchOptions } from './support.js';
 
 const AREAS = {
@@ -28,6 +30,8 @@ const AREAS = {
   commands: benchCommands,
   projections: benchProjections,
   http: benchHttp,
+  suggestions: benchSuggestions,
+  meetings: benchMeetings,
 } as const;
 type Area = keyof typeof AREAS;
 

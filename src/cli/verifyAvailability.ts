@@ -19,7 +19,7 @@ export class AvailabilityChecker extends RevisionChecker {
       problems.push(`${checked.type} is not an event of the availability decider`);
       return;
     }
-    const event = { type: checked.type, data: checked.data } as AvailabilityEvent;
+    const event = { type: checked.type, data: checked.data ?? {} } as AvailabilityEvent;
     this.userId ??= event.data.userId;
     if (event.data.userId !== this.userId) problems.push(`${event.type} names user ${event.data.userId}, the stream belongs to ${this.userId}`);
     if (event.type === 'AvailabilityOverrideRemoved' && this.state.overrides[event.data.date] === undefined) {
@@ -27,10 +27,10 @@ export class AvailabilityChecker extends RevisionChecker {
     }
     try {
       this.state = evolveAvailability(this.state, event);
+      problems.push(...availabilityViolations(this.state));
     } catch (error) {
+      // Data of another shape than the event type's (a hand edit, a bad import).
       problems.push(`the decider cannot fold ${event.type}: ${error instanceof Error ? error.message : String(error)}`);
-      return;
     }
-    problems.push(...availabilityViolations(this.state));
   }
 }

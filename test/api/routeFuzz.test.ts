@@ -140,6 +140,7 @@ function validBody(route: RouteDefinition): Record<string, unknown> | undefined 
     'post /v1/meetings/:id/reschedule': { start: '2030-01-07T10:00:00Z' },
     'post /v1/meetings/:id/rsvp': { response: 'tentative' },
     'post /v1/meetings/:id/participants': { participantIds: [known.get('userId')![0]], groupIds: known.get('id')!.slice(2, 3) },
+    'post /v1/scheduling/suggestions': { userIds: known.get('userId'), durationMinutes: 60, from: '2026-12-14T00:00:00Z', to: '2026-12-21T00:00:00Z', coreHours: { start: '10:00', end: '16:00' } },
   };
   return bodies[`${route.method} ${route.path}`];
 }

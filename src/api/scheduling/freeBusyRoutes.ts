@@ -39,11 +39,11 @@ export function freeBusyRoutes({ knex }: FreeBusyRouteDeps): RouteDefinition[] {
       tags: ['scheduling'],
       response: freeBusySchema,
       problems: ['invalid-range', 'range-too-long'],
-      access: access.resource('free/busy viewer', (ctx) => mayViewFreeBusy(knex, ctx), 'the user, administrators, members of a group the user belongs to, and organizers of a meeting the user is invited to; others get 404'),
+      access: access.resource('free/busy viewer', (ctx) => mayViewFreeBusy(knex, ctx), 'the user, administrators, members of a group the user belongs to, and organizers of a meeting the user is invited to (others get 404).'),
       params: z.object({ id: z.string().min(1).max(100) }),
       query: z.object({
-        from: queryInstant().meta({ description: 'Start of the range (ISO-8601 with offset).', example: '2026-12-01T00:00:00Z' }),
-        to: queryInstant().meta({ description: 'End of the range, exclusive; after `from`, at most 62 days later.', example: '2026-12-29T00:00:00Z' }),
+        from: queryInstant().meta({ description: 'Start of the range (ISO-8601 with offset).' }),
+        to: queryInstant().meta({ description: 'End of the range, exclusive; after `from`, at most 62 days later.' }),
       }),
       handler: async (ctx) => {
         const range = checkRange(ctx.query.from, ctx.query.to);

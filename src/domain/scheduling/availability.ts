@@ -12,6 +12,7 @@ import {
   isLocalDate,
   isWallClockTime,
   localDateOf,
+  mergeIntervals,
   minutesOfDay,
   WEEKDAYS,
   type WallClockInterval,
@@ -130,13 +131,8 @@ export function normaliseWeekly(intervals: readonly WeeklyInterval[]): WeeklyInt
 
 /** One day's intervals sorted by start, overlapping or touching ones merged. `where` names the day in messages. */
 export function normaliseDay(intervals: readonly WallClockInterval[], where: string): WallClockInterval[] {
-  const minutes = intervals.map((interval) => minutesOf(interval, where)).sort((a, b) => a.start - b.start || a.end - b.end);
-  const merged: Array<{ start: number; end: number }> = [];
-  for (const interval of minutes) {
-    const previous = merged.at(-1);
-    if (previous !== undefined && interval.start <= previous.end) previous.end = Math.max(previous.end, interval.end);
-    else merged.push({ ...interval });
-  }
+  // Minutes of the day merge like instants do.
+  const merged = mergeIntervals(intervals.map((interval) => minutesOf(interval, where)));
   if (merged.length > AVAILABILITY_LIMITS.intervalsPerDay) {
     throw invalid('too-many-intervals', `At most ${AVAILABILITY_LIMITS.intervalsPerDay} separate intervals on ${where} (after merging).`);
   }

@@ -11,6 +11,7 @@ import {
   expandWeeklyHours,
   localDateOf,
   localTimeOf,
+  memoizedZoneRules,
   minutesOfDay,
   offsetMinutesAt,
   resolveLocal,
@@ -243,3 +244,16 @@ function unionMinutes(intervals: readonly WeeklyInterval[]): number {
   for (const { start, end } of intervals) for (let m = minutesOfDay(start); m < minutesOfDay(end); m += 1) minutes.add(m);
   return minutes.size;
 }
+
+describe('memoizedZoneRules', () => {
+  it('gives expandWeeklyHours the same instants as the plain rules, across DST and in a gap', () => {
+    const hours = { zone: 'Europe/Berlin', intervals: [{ day: 'sun' as const, start: '02:30', end: '12:00' }, { day: 'mon' as const, start: '09:00', end: '17:00' }], overrides: { '2026-10-25': [{ start: '02:30', end: '03:00' }] } };
+    const rules = memoizedZoneRules();
+    for (const [from, to] of [['2026-03-22T00:00:00Z', '2026-04-06T00:00:00Z'], ['2026-10-18T00:00:00Z', '2026-11-02T00:00:00Z']] as const) {
+      const plain = expandWeeklyHours(hours, Date.parse(from), Date.parse(to));
+      expect(expandWeeklyHours(hours, Date.parse(from), Date.parse(to), rules)).toEqual(plain);
+      expect(expandWeeklyHours(hours, Date.parse(from), Date.parse(to), rules)).toEqual(plain);
+    }
+    expect(() => expandWeeklyHours({ ...hours, zone: 'Mars/Olympus' }, 0, 86_400_000, rules)).toThrow(RangeError);
+  });
+});

@@ -147,6 +147,10 @@ export const offsetMinutesAt = (instant: Instant, zone: string): number => DateT
  */
 export function resolveLocal(date: string, time: string, zone: string): Instant {
   requireZone(zone);
+  return resolveInValidZone(date, time, zone);
+}
+
+function resolveInValidZone(date: string, time: string, zone: string): Instant {
   const naive = naiveMidnight(date) + minutesOfDay(time) * MINUTE_MS;
   // The offsets in force a day either side: no zone changes its offset twice in two days.
   const before = offsetMinutesAt(naive - DAY_MS, zone);
@@ -213,16 +217,20 @@ export function memoizedZoneRules(): ZoneRules {
   const instants = new Map<string, Instant>();
   const dates = new Map<string, string>();
   const zones = new Set<string>();
+  const checkZone = (zone: string) => {
+    if (zones.has(zone)) return;
+    requireZone(zone);
+    zones.add(zone);
+  };
   return {
-    requireZone(zone) {
-      if (zones.has(zone)) return;
-      requireZone(zone);
-      zones.add(zone);
-    },
+    requireZone: checkZone,
     resolveLocal(date, time, zone) {
       const key = `${zone} ${date} ${time}`;
       let instant = instants.get(key);
-      if (instant === undefined) instants.set(key, (instant = resolveLocal(date, time, zone)));
+      if (instant === undefined) {
+        checkZone(zone);
+        instants.set(key, (instant = resolveInValidZone(date, time, zone)));
+      }
       return instant;
     },
     localDateOf(instant, zone) {

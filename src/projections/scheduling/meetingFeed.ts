@@ -29,10 +29,8 @@ export async function meetingUpdate(db: Knex | Knex.Transaction, meetingId: stri
   const loaded = await loadMeeting(db, meetingId);
   if (!loaded) return undefined;
   const { meeting, participants } = loaded;
-  const [names, top] = await Promise.all([
-    namesOf(db as Knex, participants.map((p) => p.userId)),
-    meeting.resultsVisibility === 'organizer' ? [] : recommendationsOf(db, loaded, { limit: LIVE_TOP, stepMinutes: LIVE_STEP_MINUTES }),
-  ]);
+  const names = await namesOf(db as Knex, participants.map((p) => p.userId));
+  const top = meeting.resultsVisibility === 'organizer' ? [] : await recommendationsOf(db, loaded, { limit: LIVE_TOP, stepMinutes: LIVE_STEP_MINUTES });
   return {
     payload: { type: 'meeting' as const, meeting: meetingDto(meeting, participants, meeting.revision, names), top: top.map(recommendationDto) },
     eventPosition: meeting.position,
