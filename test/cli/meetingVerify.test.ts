@@ -65,8 +65,8 @@ describe('tessera verify and stream state for meetings', () => {
     );
     await projectionsCaughtUp(app);
     const result = await runCli(['verify'], env);
-    expect(result.code).toBe(1);
-    expect(result.stdout).toContain(`${stream} revision 3 (AvailabilitySubmitted): a submission while the meeting is scheduled`);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout, result.stdout).toContain(`${stream} revision 3 (AvailabilitySubmitted): a submission while the meeting is scheduled`);
     expect(result.stdout).toContain(`${stream} revision 3 (AvailabilitySubmitted): the slot ${window.start}–2027-02-01T13:00:00.000Z is not inside one proposed window`);
     // the read model applied the same event, so it still equals a replay
     expect(result.stdout).toMatch(/meetings \(rm_meetings, checkpoint \d+, \d+ events replayed\): identical/);

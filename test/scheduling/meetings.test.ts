@@ -41,13 +41,14 @@ beforeAll(async () => {
   outsider = client(app.url, await app.tokenFor(randomUUID()));
   const { store } = app.tessera;
   const at = new Date().toISOString();
-  // a group of org (owner), bob and dan
+  // a group of org (owner), bob and dan, who joined in this order (members are expanded in join order)
+  const later = new Date(Date.parse(at) + 1000).toISOString();
   await store.appendToStream(
     groupStreamName(groupId),
     [
       { id: randomUUID(), type: 'GroupCreated', data: { groupId, name: 'Planners', description: '', color: null, ownerId: people.org.id, createdAt: at } },
       { id: randomUUID(), type: 'GroupMemberAdded', data: { groupId, userId: people.bob.id, role: 'member', by: people.org.id, joinedAt: at } },
-      { id: randomUUID(), type: 'GroupMemberAdded', data: { groupId, userId: people.dan.id, role: 'member', by: people.org.id, joinedAt: at } },
+      { id: randomUUID(), type: 'GroupMemberAdded', data: { groupId, userId: people.dan.id, role: 'member', by: people.org.id, joinedAt: later } },
     ],
     { expectedRevision: 'no_stream' },
   );

@@ -73,6 +73,9 @@ describe('ProposeMeeting', () => {
     given([])
       .when(cmd('ProposeMeeting', pollData({ participants: [{ userId: ANN, required: true, viaGroupId: null }, { userId: ANN, required: false, viaGroupId: 'g-1' }] }), ORG))
       .thenThrows('duplicate-participant');
+    const crowd = Array.from({ length: 1001 }, (_, i) => ({ userId: `u${i}`, required: false, viaGroupId: null }));
+    given([]).when(cmd('ProposeMeeting', pollData({ participants: crowd }), ORG)).thenThrows('too-many-participants', 'invalid');
+    given([proposed]).when(cmd('InviteParticipants', { participants: crowd.slice(0, 999) }, ORG)).thenThrows('too-many-participants');
   });
 
   it('rejects a deadline in the past, a deadline on a fixed-time meeting, and a second proposal', () => {

@@ -290,7 +290,10 @@ function checkWindows(windows: readonly InstantWindow[], durationMinutes: number
   }
 }
 
-function checkParticipants(participants: readonly MeetingParticipant[], organizerId: string): void {
+function checkParticipants(participants: readonly MeetingParticipant[], organizerId: string, alreadyInvited = 0): void {
+  if (alreadyInvited + participants.length > MEETING_LIMITS.maxParticipants) {
+    throw invalid('too-many-participants', `A meeting has at most ${MEETING_LIMITS.maxParticipants} participants`);
+  }
   const seen = new Set<string>();
   for (const { userId } of participants) {
     if (userId === organizerId) throw invalid('organizer-not-participant', 'The organizer is never a participant');
@@ -311,11 +314,8 @@ function requireParticipant(meta: DecisionMeta, state: ProposedMeeting): Partici
 
 function inviteParticipants({ data, meta }: InviteParticipants, state: ProposedMeeting): MeetingEvent[] {
   requireOrganizer(meta, state);
-  checkParticipants(data.participants, state.organizerId);
   const newcomers = data.participants.filter((p) => !state.participants.has(p.userId));
-  if (state.participants.size + newcomers.length > MEETING_LIMITS.maxParticipants) {
-    throw invalid('too-many-participants', `A meeting has at most ${MEETING_LIMITS.maxParticipants} participants`);
-  }
+  checkParticipants(newcomers, state.organizerId, state.participants.size);
   return newcomers.map((p) => ({ type: 'ParticipantInvited', data: { meetingId: state.meetingId, userId: p.userId, required: p.required, viaGroupId: p.viaGroupId } }));
 }
 
