@@ -18,7 +18,7 @@ import { availabilitySchema } from './availabilityDtos.js';
 
 export interface AvailabilityRouteDeps {
   availability: AvailabilityCommands;
-  /** For the profile zone of a user who never set hours (identity's own stream, never a lagging read model). */
+  /** For the profile zone of a user who never set hours. */
   commands: CommandRuntime;
 }
 
@@ -27,7 +27,15 @@ const INTERVALS: ProblemCode[] = ['invalid-availability-interval', 'too-many-int
 
 export function availabilityRoutes(deps: AvailabilityRouteDeps): RouteDefinition[] {
   const { availability } = deps;
-  const answer = (userId: string, result: AvailabilityResult) => commandResult(availabilityDto(userId, result.state, result.revision), result);
+  /** Until a user sets weekly hours their profile zone stands in (identity's own stream, never a lagging read model). */
+  const zoneOf = async (userId: string, state: AvailabilityState): Promise<string> => {
+    if (state.timezone !== null) return state.timezone;
+    const user = await loadUser(deps.commands, userId);
+    if (!user) throw notFound('user-not-found', 'No such user.');
+    return user.user.timezone;
+  };
+  const answer = async (userId: string, result: AvailabilityResult) =>
+    commandResult(availabilityDto(userId, result.state, await zoneOf(userId, result.state), result.revision), result);
 
   return [
     route({
@@ -43,13 +51,7 @@ export function availabilityRoutes(deps: AvailabilityRouteDeps): RouteDefinition
       handler: async (ctx) => {
         const userId = ctx.principal!.userId;
         const { state, revision, position } = await availability.load(userId);
-        const body = availabilityDto(userId, state, revision);
-        if (state.timezone === null) {
-          const user = await loadUser(deps.commands, userId);
-          if (!user) throw notFound('user-not-found', 'No such user.');
-          body.timezone = user.user.timezone;
-        }
-        return { body, ...(revision !== undefined ? { revision } : {}), headers: positionHeader(position) };
+        return { body: availabilityDto(userId, state, await zoneOf(userId, state), revision), ...(revision !== undefined ? { revision } : {}), headers: positionHeader(position) };
       },
     }),
     route({
@@ -91,10 +93,10 @@ export function availabilityRoutes(deps: AvailabilityRouteDeps): RouteDefinition
 
 type AvailabilityDto = ResponseBody<typeof availabilitySchema>;
 
-function availabilityDto(userId: string, state: AvailabilityState, revision: bigint | undefined): AvailabilityDto {
+function availabilityDto(userId: string, state: AvailabilityState, timezone: string, revision: bigint | undefined): AvailabilityDto {
   return {
     userId,
-    timezone: state.timezone ?? 'UTC',
+    timezone,
     intervals: state.intervals.map(({ day, start, end }) => ({ day, start, end })),
     overrides: Object.fromEntries(Object.entries(state.overrides).map(([date, intervals]) => [date, intervals.map(({ start, end }) => ({ start, end }))])),
     revision: revision === undefined ? null : revision.toString(),

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deciderSpec } from '../../../test/support/deciderSpec.js';
+import { DomainError } from '../shared/errors.js';
 import { addDays, expandWeeklyHours, minutesOfDay, offsetMinutesAt, resolveLocal, WEEKDAYS, type WallClockInterval, type WeeklyInterval } from '../shared/time.js';
 import {
   AVAILABILITY_LIMITS,
@@ -219,6 +220,28 @@ describe('normalised weekly hours (properties)', () => {
         if (shift === 0) expect(actual).toBe(nominal);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('the decider and the verify rules (property)', () => {
+  it('whatever it accepts, the folded state holds every invariant verify checks', () => {
+    fc.assert(
+      fc.property(rawIntervals, fc.constantFrom(...ZONES), fc.array(fc.tuple(fc.integer({ min: 0, max: 60 }), rawIntervals), { maxLength: 5 }), (raw, zone, overrides) => {
+        let state = availabilityDecider.initialState();
+        const run = (command: AvailabilityCommand) => {
+          try {
+            for (const event of availabilityDecider.decide(command, state)) state = availabilityDecider.evolve(state, event);
+          } catch (error) {
+            // A refusal (too many intervals once one date gathers several days' worth) leaves the state as it was.
+            if (!(error instanceof DomainError)) throw error;
+          }
+        };
+        run(setWeekly(zone, raw));
+        for (const [day, intervals] of overrides) run(setOverride(addDays('2026-06-01', day), intervals.map(({ start, end }) => ({ start, end }))));
+        expect(availabilityViolations(state)).toEqual([]);
+      }),
+      { numRuns: 200 },
     );
   });
 });
