@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { GroupEvent } from '../domain/scheduling/index.js';
+import { groupDecider, type GroupCommand, type GroupEvent, type GroupState } from '../domain/scheduling/index.js';
+import { DomainError } from '../domain/shared/errors.js';
 import { GroupChecker } from './groupStreams.js';
 
 const groupId = 'g';
@@ -63,5 +65,48 @@ describe('the group stream checker', () => {
       'revision 2 where revision 1 was expected (revisions are contiguous from 0)',
       'GroupRenamed is not a group event',
     ]);
+  });
+});
+
+describe('the group decider against the checker (property)', () => {
+  const people = ['ann', 'bob', 'cy', 'dee', 'eve'];
+  const person = fc.constantFrom(...people);
+  const role = fc.constantFrom('admin' as const, 'member' as const);
+  const request = fc.oneof(
+    fc.record({ type: fc.constant('ChangeGroupDetails' as const), data: fc.record({ name: fc.constantFrom('A', 'B') }) }),
+    fc.record({ type: fc.constant('AddGroupMember' as const), data: fc.record({ userId: person, role }) }),
+    fc.record({ type: fc.constant('ChangeGroupMemberRole' as const), data: fc.record({ userId: person, role }) }),
+    fc.record({ type: fc.constant('RemoveGroupMember' as const), data: fc.record({ userId: person }) }),
+    fc.record({ type: fc.constant('TransferGroupOwnership' as const), data: fc.record({ userId: person }) }),
+  );
+  const step = fc.record({ request, actor: person, platformAdmin: fc.boolean() });
+
+  it('whatever the decider accepts, from any actor, holds every rule verify checks at every revision', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 10, maxLength: 40 }), (steps) => {
+        let state: GroupState = groupDecider.initialState();
+        const events: GroupEvent[] = [];
+        const decide = (command: GroupCommand) => {
+          try {
+            for (const event of groupDecider.decide(command, state)) {
+              state = groupDecider.evolve(state, event);
+              events.push(event);
+            }
+          } catch (error) {
+            if (!(error instanceof DomainError)) throw error;
+          }
+        };
+        decide({ type: 'CreateGroup', data: { groupId, name: 'Team' }, meta: { now: '2030-01-01T00:00:00.000Z', actorId: 'ann' } });
+        for (const { request, actor, platformAdmin } of steps) {
+          decide({ ...request, meta: { now: '2030-01-02T00:00:00.000Z', actorId: actor, actorIsAdmin: platformAdmin } } as GroupCommand);
+        }
+        expect(check(events).flat()).toEqual([]);
+        accepted += events.length;
+      }),
+      { numRuns: 300 },
+    );
+    // the histories are not just the creation: members come, change role, leave and inherit
+    expect(accepted).toBeGreaterThan(300 * 3);
   });
 });

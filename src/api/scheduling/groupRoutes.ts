@@ -10,6 +10,7 @@ import { addMemberInput, changeGroupInput, createGroupInput, memberRoleInput, tr
 import type { GroupState } from '../../domain/scheduling/index.js';
 import { notFound } from '../../domain/shared/errors.js';
 import { readAtCheckpoint } from '../../projections/runtime.js';
+import { SCHEDULING_PEOPLE_PROJECTION } from '../../projections/scheduling/availabilityProjection.js';
 import { groupsOfUser } from '../../projections/scheduling/groupMembers.js';
 import { GROUPS_PROJECTION } from '../../projections/scheduling/groupsProjection.js';
 import { loadPeople, type SchedulingPerson } from '../../projections/scheduling/people.js';
@@ -88,7 +89,8 @@ export function groupRoutes(deps: GroupRouteDeps): RouteDefinition[] {
       problems: ['group-not-found'],
       access: members,
       params: groupParams,
-      readsProjections: [],
+      // the group itself comes from its stream; X-Min-Position waits only for the names
+      readsProjections: [SCHEDULING_PEOPLE_PROJECTION],
       handler: async (ctx) => {
         const loaded = await groups.load(ctx.params.id);
         const { body, revision } = await answer({ ...loaded, position: undefined });
