@@ -5,7 +5,7 @@
  * lists small: the first only counts (to rank every candidate), the second names the
  * participants of the candidates that are returned.
  */
-import { expandWeeklyHours, mergeIntervals, type Instant, type InstantInterval, type WeeklyHours } from '../shared/time.js';
+import { expandWeeklyHours, memoizedZoneRules, mergeIntervals, type Instant, type InstantInterval, type WeeklyHours, type ZoneRules } from '../shared/time.js';
 import type { InvitationResponse, SlotPreference } from './events.js';
 
 export type UnavailableReason = 'no' | 'declined' | 'busy' | 'outside-hours' | 'not-submitted';
@@ -69,7 +69,7 @@ interface PreparedParticipant {
   busy: InstantInterval[];
 }
 
-function prepare(participant: RecommendationParticipant, range: InstantInterval): PreparedParticipant {
+function prepare(participant: RecommendationParticipant, range: InstantInterval, rules: ZoneRules): PreparedParticipant {
   const submitted = participant.slots !== null && participant.slots.length > 0;
   return {
     userId: participant.userId,
@@ -77,7 +77,7 @@ function prepare(participant: RecommendationParticipant, range: InstantInterval)
     declined: participant.response === 'declined',
     yes: submitted ? mergeIntervals(participant.slots!.filter((slot) => slot.preference === 'yes')) : null,
     yesOrIfNeedBe: submitted ? mergeIntervals(participant.slots!) : null,
-    hours: participant.hours === null ? null : expandWeeklyHours(participant.hours, range.start, range.end),
+    hours: participant.hours === null ? null : expandWeeklyHours(participant.hours, range.start, range.end, rules),
     busy: mergeIntervals(participant.busy),
   };
 }
@@ -142,7 +142,9 @@ export function recommend(input: RecommendationInput): Recommendation[] {
   if (starts.length === 0 || input.limit <= 0) return [];
   const duration = input.durationMinutes * MINUTE_MS;
   const range = { start: starts[0]!, end: starts.at(-1)! + duration };
-  const participants = input.participants.map((participant) => prepare(participant, range));
+  // People in one zone ask the same (date, time) questions: each is answered once per call.
+  const rules = memoizedZoneRules();
+  const participants = input.participants.map((participant) => prepare(participant, range, rules));
 
   const tallies: Tally[] = starts.map((start) => {
     const tally = { start, requiredAvailable: true, available: 0, yes: 0, calendarFree: 0 };
