@@ -69,7 +69,7 @@ interface PreparedParticipant {
   busy: InstantInterval[];
 }
 
-function prepare(participant: RecommendationParticipant, range: InstantInterval, rules: ZoneRules): PreparedParticipant {
+function prepare(participant: RecommendationParticipant, expand: (hours: WeeklyHours) => InstantInterval[]): PreparedParticipant {
   const submitted = participant.slots !== null && participant.slots.length > 0;
   return {
     userId: participant.userId,
@@ -77,8 +77,23 @@ function prepare(participant: RecommendationParticipant, range: InstantInterval,
     declined: participant.response === 'declined',
     yes: submitted ? mergeIntervals(participant.slots!.filter((slot) => slot.preference === 'yes')) : null,
     yesOrIfNeedBe: submitted ? mergeIntervals(participant.slots!) : null,
-    hours: participant.hours === null ? null : expandWeeklyHours(participant.hours, range.start, range.end, rules),
+    hours: participant.hours === null ? null : expand(participant.hours),
     busy: mergeIntervals(participant.busy),
+  };
+}
+
+/**
+ * Expands weekly hours over `range`, once per distinct set of rules (a team's office hours),
+ * with zone lookups memoised: people in one zone ask the same (date, time) questions.
+ */
+function hoursExpander(range: InstantInterval): (hours: WeeklyHours) => InstantInterval[] {
+  const rules: ZoneRules = memoizedZoneRules();
+  const expanded = new Map<string, InstantInterval[]>();
+  return (hours) => {
+    const key = JSON.stringify([hours.zone, hours.intervals, hours.overrides ?? {}]);
+    let intervals = expanded.get(key);
+    if (!intervals) expanded.set(key, (intervals = expandWeeklyHours(hours, range.start, range.end, rules)));
+    return intervals;
   };
 }
 
@@ -142,9 +157,8 @@ export function recommend(input: RecommendationInput): Recommendation[] {
   if (starts.length === 0 || input.limit <= 0) return [];
   const duration = input.durationMinutes * MINUTE_MS;
   const range = { start: starts[0]!, end: starts.at(-1)! + duration };
-  // People in one zone ask the same (date, time) questions: each is answered once per call.
-  const rules = memoizedZoneRules();
-  const participants = input.participants.map((participant) => prepare(participant, range, rules));
+  const expand = hoursExpander(range);
+  const participants = input.participants.map((participant) => prepare(participant, expand));
 
   const tallies: Tally[] = starts.map((start) => {
     const tally = { start, requiredAvailable: true, available: 0, yes: 0, calendarFree: 0 };
