@@ -226,7 +226,7 @@ export function apiClient(pool: Pool) {
 }
 type Api = ReturnType<typeof apiClient>;
 
-async function createEvent(api: Api, token: string, title: string): Promise<string> {
+export async function createEvent(api: Api, token: string, title: string): Promise<string> {
   const day = 86_400_000;
   const res = await api('POST', '/v1/events', token, {
     title,
@@ -242,7 +242,7 @@ async function createEvent(api: Api, token: string, title: string): Promise<stri
   return (res.body as { id: string }).id;
 }
 
-async function runLoad(api: Api, tokens: string[], events: string[], clients: number, durationMs: number) {
+export async function runLoad(api: Api, tokens: string[], events: string[], clients: number, durationMs: number) {
   const latencies: number[] = [];
   const non2xx = tally();
   const seatsByEvent = new Map<string, number>(events.map((e) => [e, 0]));

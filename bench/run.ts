@@ -23,6 +23,7 @@ import { benchCommands } from './commands.js';
 import { benchEmail } from './email.js';
 import { benchEventStore } from './eventstore.js';
 import { benchHttp } from './http.js';
+import { benchMeetings } from './meetings.js';
 import { benchProjections } from './projections.js';
 import { benchSuggestions } from './suggestions.js';
 import { BenchContext, log, round, type BenchOptions } from './support.js';
@@ -34,6 +35,7 @@ const AREAS = {
   http: benchHttp,
   suggestions: benchSuggestions,
   email: benchEmail,
+  meetings: benchMeetings,
 } as const;
 type Area = keyof typeof AREAS;
 

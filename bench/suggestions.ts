@@ -95,14 +95,14 @@ export async function benchSuggestions(ctx: BenchContext): Promise<void> {
 }
 
 /** Requests in a row for a fixed time (or count), one at a time. */
-async function repeat<T>(ctx: BenchContext, op: () => Promise<T>): Promise<T[]> {
+export async function repeat<T>(ctx: BenchContext, op: () => Promise<T>): Promise<T[]> {
   const samples: T[] = [];
   const deadline = now() + ctx.seconds(8) * 1000;
   while (now() < deadline && samples.length < 2000) samples.push(await op());
   return samples;
 }
 
-async function timed<T>(op: () => Promise<T>): Promise<{ ms: number; res: T }> {
+export async function timed<T>(op: () => Promise<T>): Promise<{ ms: number; res: T }> {
   const started = now();
   const res = await op();
   return { ms: now() - started, res };
@@ -117,7 +117,7 @@ async function suggest(api: Api, token: string, body: unknown) {
 }
 
 /** Waits (bounded) until every read model has applied the seed: a GET with X-Min-Position waits for all of them. */
-async function caughtUp(api: Api, token: string, userId: string, position: bigint): Promise<void> {
+export async function caughtUp(api: Api, token: string, userId: string, position: bigint): Promise<void> {
   const started = now();
   for (;;) {
     const res = await api('GET', `/v1/users/${userId}/free-busy?from=2027-01-04T00:00:00Z&to=2027-01-05T00:00:00Z`, token, undefined, { 'X-Min-Position': position.toString() });
@@ -128,7 +128,7 @@ async function caughtUp(api: Api, token: string, userId: string, position: bigin
 }
 
 /** Appends the seed in chunks of parallel appends; answers the users and the last position. */
-async function seed(store: PostgresEventStore): Promise<{ userIds: string[]; last: bigint }> {
+export async function seed(store: PostgresEventStore): Promise<{ userIds: string[]; last: bigint }> {
   let last = 0n;
   const append = async (stream: string, events: SeedEvent[]) => {
     const result = await store.appendToStream(stream, events.map((e) => ({ id: randomUUID(), ...e })), { expectedRevision: 'no_stream' });

@@ -205,6 +205,8 @@ const PATH_NOUNS: Record<string, string> = {
   'api-keys': 'API key',
   groups: 'group',
   members: 'member’s user',
+  meetings: 'meeting',
+  participants: 'participant’s user',
 };
 const PATH_EXAMPLES: Record<string, string> = {
   events: EXAMPLE.eventId,
@@ -216,6 +218,8 @@ const PATH_EXAMPLES: Record<string, string> = {
   'api-keys': '7b3e9f2a-1c4d-4e5f-8a6b-9c0d1e2f3a4b',
   groups: '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9',
   members: EXAMPLE.userId,
+  meetings: '3d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a',
+  participants: EXAMPLE.userId,
 };
 
 /** Path parameters that are values, not ids, by their name. */
@@ -239,6 +243,8 @@ const QUERY_AND_HEADER_DOCS: Record<string, FieldDoc> = {
   'if-match': { description: 'Optimistic concurrency: the ETag (W/"<revision>") you read; 412 if it changed since.', example: 'W/"4"' },
   'x-min-position': { description: 'Read your write: wait (≤ 5 s) until the read models reached this `position`, else 503.', example: '63504385' },
   token: { description: 'The signed token of a link mailed to the user (one-click unsubscribe, e-mail verification).', example: 'eyJ1c2VySWQiOiI2ZjFjIn0.k1d9xQ' },
+  // meetings
+  role: { description: 'Only meetings where I am the `organizer`, or a `participant` (default: both).', example: 'participant' },
 };
 
 const BODY_DOCS: Record<string, FieldDoc> = {
@@ -280,22 +286,43 @@ const BODY_DOCS: Record<string, FieldDoc> = {
   // availability (docs/scheduling.md §3)
   intervals: { description: 'Wall-clock intervals `{start, end}` (HH:mm, 24:00 may end one; start before end), with `day` (mon…sun) in weekly hours; normalised when saved.', example: [{ day: 'mon', start: '09:00', end: '17:00' }] },
   day: { description: 'Weekday: mon, tue, wed, thu, fri, sat or sun.', example: 'mon' },
-  start: { description: 'Start, local wall-clock time HH:mm (00:00–23:59).', example: '09:00' },
-  end: { description: 'End, local wall-clock time HH:mm (00:01–24:00), after start.', example: '17:00' },
   color: { description: 'Colour as #RRGGBB (stored lower-case), or null for none.', example: '#1A7F5A' },
   expiresAt: { description: 'When the API key stops working: ISO-8601 with offset, in the future, at most ten years ahead; omit for no expiry.', example: '2030-01-01T00:00:00Z' },
   // scheduling: suggestions
   userIds: { description: 'Users to find a time for: yourself and members of your groups.', example: [EXAMPLE.userId] },
-  groupIds: { description: 'Groups whose members (owner and admins included) take part; only groups you belong to.', example: ['5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e'] },
+  groupIds: { description: 'Groups you belong to: their members take part (suggestions: owner and admins included; meetings: invited now, as required participants).', example: ['5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e'] },
   durationMinutes: { description: 'Length of the meeting in minutes, 5–1440.', example: 60 },
   from: { description: 'Earliest start (ISO-8601 with offset).', example: '2026-12-01T00:00:00Z' },
   to: { description: 'Latest end (ISO-8601 with offset); after `from`, at most 62 days later.', example: '2026-12-29T00:00:00Z' },
-  limit: { description: 'Most suggestions to answer, 1–50 (default 5).', example: 5 },
-  step: { description: 'Minutes between candidate starts, counted from `from`: 5, 10, 15 (default), 30 or 60.', example: 15 },
+  limit: { description: 'How many to answer: suggestions 1–50 (default 5); a meeting’s recommendations 1–100 (default 10).', example: 5 },
+  step: { description: 'Minutes between candidate starts: 5, 10, 15 (default), 30 or 60; counted from `from` (suggestions) or from each proposed window’s start (recommendations).', example: 15 },
   coreHours: { description: 'The preferred hours of the day in each participant’s own zone (default 10:00–16:00).', example: { start: '10:00', end: '16:00' } },
   token: { description: 'The token of the link mailed to the user (`token=` in the link).', example: 'eyJ1c2VySWQiOiI2ZjFjIn0.k1d9xQ' },
   emailEnabled: { description: 'false: mail nothing at all (in-app notifications stay); true: mail the kinds switched on.', example: true },
   emailKinds: { description: 'Per notification kind: true mails it, false keeps it in-app only; kinds left out keep their setting.', example: { 'event-changed': false } },
+  // meetings (docs/scheduling.md §3)
+  location: { description: 'Where the meeting happens (free text).', example: 'Room 4.2' },
+  proposedWindows: {
+    description: 'A poll: 1–50 windows the time is chosen from, each at least durationMinutes long. Leave out for a fixed-time meeting.',
+    example: [{ start: '2026-12-07T09:00:00Z', end: '2026-12-07T12:00:00Z' }],
+  },
+  start: {
+    description:
+      'Start. Meetings: ISO-8601 with `Z` or an offset (a local time is refused), of a fixed-time meeting or the chosen time, or of a window or slot. Weekly hours and overrides: a local wall-clock time HH:mm (00:00–23:59).',
+    example: '2026-12-07T10:00:00+01:00',
+  },
+  end: {
+    description: 'End, after its start. Windows and slots: ISO-8601 with `Z` or an offset. Weekly hours and overrides: a local wall-clock time HH:mm (00:01–24:00).',
+    example: '2026-12-07T12:00:00+01:00',
+  },
+  participantIds: { description: 'Required participants (user ids).', example: [EXAMPLE.userId] },
+  optionalParticipantIds: { description: 'Optional participants (user ids); listed in both → required.', example: [] },
+  deadline: { description: 'A poll’s deadline, ISO-8601 with offset, in the future: submissions close then.', example: '2026-12-05T17:00:00Z' },
+  autoSchedule: { description: 'At the deadline, schedule the top recommendation (default false).', example: false },
+  resultsVisibility: { description: 'Who sees everyone’s submissions: `participants` (default) or the `organizer` only.', example: 'participants' },
+  slots: { description: 'The times I can make, each inside one proposed window; [] withdraws my submission.', example: [{ start: '2026-12-07T09:00:00Z', end: '2026-12-07T11:00:00Z', preference: 'yes' }] },
+  preference: { description: '`yes` (default) or `if-need-be`.', example: 'yes' },
+  response: { description: 'My answer: `accepted`, `declined` or `tentative`.', example: 'accepted' },
 };
 
 /** An enum's first value is example enough when the glossary has none. */

@@ -91,6 +91,30 @@ export const PROBLEM_CODES = {
   'exceeds-max-per-reservation': { status: 422, description: 'quantity is over the event’s maxPerReservation.' },
   'collaborator-is-organizer': { status: 422, description: 'The organizer cannot also be a collaborator.' },
   'password-unchanged': { status: 422, description: 'The new password is the current one.' },
+  // meetings (docs/scheduling.md §3 Meetings)
+  'meeting-not-found': { status: 404, description: 'No such meeting.' },
+  'participant-not-found': { status: 404, description: 'That user is not a participant of the meeting.' },
+  'not-a-participant': { status: 403, description: 'Only the meeting’s participants may do this (the organizer is not one).' },
+  'not-group-member': { status: 403, description: 'Only groups the caller belongs to can be invited; the ids are listed.' },
+  'results-hidden': { status: 403, description: 'The meeting shows the submissions to its organizer only (resultsVisibility: organizer).' },
+  'meeting-exists': { status: 409, description: 'A meeting with this id was already proposed.' },
+  'meeting-cancelled': { status: 409, description: 'The meeting is cancelled and accepts no changes.' },
+  'meeting-not-polling': { status: 409, description: 'The meeting is no longer polling (scheduled or cancelled); a schedule conflict carries the meeting as `current`.' },
+  'meeting-not-scheduled': { status: 409, description: 'This needs a scheduled meeting (RSVP, reschedule); a reschedule conflict carries the meeting as `current`.' },
+  'deadline-passed': { status: 409, description: 'The poll’s deadline has passed: no more submissions.' },
+  'invalid-duration': { status: 422, description: 'durationMinutes must be a whole number from 5 to 1440.' },
+  'poll-or-fixed-time': { status: 422, description: 'Give either proposedWindows (a poll) or start (a fixed-time meeting), not both or neither.' },
+  'invalid-windows': { status: 422, description: 'A poll needs 1 to 50 proposed windows.' },
+  'window-shorter-than-duration': { status: 422, description: 'A proposed window is shorter than the meeting.' },
+  'organizer-not-participant': { status: 422, description: 'The organizer is never a participant of their own meeting.' },
+  'duplicate-participant': { status: 422, description: 'A person is listed twice.' },
+  'too-many-participants': { status: 422, description: 'A meeting, or a suggestions request after expanding its groups, has at most 1,000 participants.' },
+  'unknown-users': { status: 422, description: 'Some participant ids name no known user; the ids are listed.' },
+  'not-a-poll': { status: 422, description: 'deadline and autoSchedule belong to polls, not to fixed-time meetings.' },
+  'deadline-in-past': { status: 422, description: 'The deadline must lie in the future.' },
+  'outside-proposed-windows': { status: 422, description: 'A slot, or the meeting at the chosen start, does not lie inside one proposed window.' },
+  'invalid-slot': { status: 422, description: 'A slot must start before it ends.' },
+  'too-many-slots': { status: 422, description: 'At most 200 slots per submission.' },
   // scheduling: groups (docs/scheduling.md §3 Groups)
   'group-not-found': { status: 404, description: 'No such group.' },
   'member-not-found': { status: 404, description: 'That user is not a member of the group.' },
@@ -116,6 +140,9 @@ export const PROBLEM_CODES = {
   'email-not-configured': { status: 409, description: 'This server sends no e-mail (SMTP_URL is not set).' },
   'email-already-verified': { status: 409, description: 'The account’s e-mail address is verified already.' },
   'email-changed': { status: 409, description: 'The link was sent to an address the account no longer has.' },
+  // meeting deadlines (docs/scheduling.md §6.3): the deadline jobs' commands, never a route's
+  'reminder-not-due': { status: 409, description: 'The deadline reminder is due only from 24 h before the deadline.' },
+  'deadline-not-reached': { status: 409, description: 'A poll closes at its deadline, not before.' },
   // the server
   'projection-behind': { status: 503, description: 'The read model has not caught up yet; retry after Retry-After.' },
   'database-unavailable': { status: 503, description: 'The database connection was lost; retry after Retry-After.' },
@@ -127,7 +154,6 @@ export const PROBLEM_CODES = {
   'range-too-long': { status: 422, description: 'The range from `from` to `to` spans more than 62 days.' },
   'invalid-core-hours': { status: 422, description: '`coreHours.end` is not after `coreHours.start`.' },
   'no-participants': { status: 422, description: 'Neither `userIds` nor `groupIds` names anyone.' },
-  'too-many-participants': { status: 422, description: 'More than 1,000 people after expanding the groups.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ProblemCode = keyof typeof PROBLEM_CODES;

@@ -30,6 +30,8 @@ export interface CheckedEvent {
   revision: bigint;
   type: string;
   data: unknown;
+  /** When the store recorded it (absent in hand-made test histories). */
+  recordedAt?: Date;
 }
 
 export interface StreamChecker {
@@ -43,7 +45,7 @@ export function checkerFor(model: StreamModel): StreamChecker {
   return model.check?.() ?? new FoldChecker(model.fold());
 }
 
-/** Checks that revisions are contiguous from 0, then hands each event to `apply`. */
+/** Checks that revisions are contiguous from 0; a category's own rules go in `apply`. */
 export abstract class RevisionChecker implements StreamChecker {
   private next = 0n;
 
@@ -261,4 +263,4 @@ export class TicketedEventChecker extends RevisionChecker {
   }
 }
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+export const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

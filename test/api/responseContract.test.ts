@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROBLEM_CODES, problemsOf, type ProblemCode } from '../../src/api/problemCodes.js';
 import type { RouteDefinition } from '../../src/api/routes.js';
+import { loadPeople } from '../../src/projections/scheduling/people.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { eventually } from '../support/processes.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtpServer.js';
@@ -212,26 +213,6 @@ describe('every route answers what its documented response schema says', () => {
     await problem('DELETE /v1/me/availability/overrides/:date', 'availability-override-not-found', { token, params: { date: '2026-12-24' } });
   });
 
-  it('scheduling: free/busy and suggestions', async () => {
-    const registered = await send('POST /v1/auth/register', {
-      body: { email: `busy-${randomUUID()}@example.com`, password: 'correct horse battery', name: 'Busy', timezone: 'Europe/Berlin' },
-    });
-    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
-    const token = registered.body.accessToken as string;
-    const userId = registered.body.user.id as string;
-    const hours = await send('PUT /v1/me/availability', { token, body: { timezone: 'Europe/Berlin', intervals: [{ day: 'mon', start: '09:00', end: '17:00' }] } });
-    const seen = { 'X-Min-Position': hours.body.position as string };
-    const range = 'from=2026-12-14T00:00:00Z&to=2026-12-15T00:00:00Z';
-    await ok('GET /v1/users/:id/free-busy', { token, params: { id: userId }, query: range, headers: seen });
-    await problem('GET /v1/users/:id/free-busy', 'range-too-long', { token, params: { id: userId }, query: 'from=2026-12-14T00:00:00Z&to=2027-02-15T00:00:00Z' });
-    await problem('GET /v1/users/:id/free-busy', 'not-found', { token, params: { id: randomUUID() }, query: range });
-    const suggestion = { userIds: [userId], durationMinutes: 60, from: '2026-12-14T00:00:00Z', to: '2026-12-21T00:00:00Z' };
-    const suggested = await ok('POST /v1/scheduling/suggestions', { token, body: suggestion });
-    expect(suggested.body.items.length).toBeGreaterThan(0);
-    await problem('POST /v1/scheduling/suggestions', 'not-shareable', { token, body: { ...suggestion, userIds: [randomUUID()] } });
-    await problem('POST /v1/scheduling/suggestions', 'invalid-range', { token, body: { ...suggestion, to: suggestion.from } });
-  });
-
   it('scheduling: groups', async () => {
     const members = [];
     for (const name of ['Owner', 'Member']) {
@@ -273,6 +254,85 @@ describe('every route answers what its documented response schema says', () => {
     await ok('POST /v1/auth/verify-email', { token });
     const link = /Confirm my address: (\S+)/.exec((await mailOf('verify-email')).parsed.text ?? '')![1]!;
     await ok('POST /v1/auth/verify-email/confirm', { body: { token: tokenIn(link) } });
+  });
+
+  it('meetings: propose, read, submit, schedule, answer, participants, history, cancel', async () => {
+    // participants must be people the scheduling context knows (registered users)
+    const register = async (name: string) => {
+      const res = await send('POST /v1/auth/register', { body: { email: `${name.replace(/\W/g, '-')}-${randomUUID()}@example.com`, password: 'correct horse battery', name, timezone: 'Europe/Berlin' } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return { id: res.body.user.id as string, token: res.body.accessToken as string };
+    };
+    const org = await register('Meeting organizer');
+    const ann = await register('Meeting participant');
+    await eventually('participants known to scheduling', async () => (await loadPeople(app.tessera.knex, [ann.id])).size === 1);
+    const day = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
+    const window = { start: `${day}T09:00:00.000Z`, end: `${day}T12:00:00.000Z` };
+    const poll = { title: 'Contract sync', durationMinutes: 60, timezone: 'Europe/Berlin', proposedWindows: [window], participantIds: [ann.id] };
+    await problem('POST /v1/meetings', 'unknown-users', { token: org.token, body: { ...poll, participantIds: [randomUUID()] } });
+    await problem('POST /v1/meetings', 'window-shorter-than-duration', { token: org.token, body: { ...poll, durationMinutes: 240 } });
+    const fixed = await ok('POST /v1/meetings', { token: org.token, body: { title: 'Contract kick-off', durationMinutes: 30, timezone: 'Europe/Berlin', start: window.start, participantIds: [ann.id] } });
+    expect(fixed.body.availabilityCheck).toEqual([{ userId: ann.id, status: 'unknown', conflicts: [] }]);
+    const created = await ok('POST /v1/meetings', { token: org.token, body: poll });
+    const p = { id: created.body.id as string };
+    await ok('GET /v1/meetings/:id', { token: ann.token, params: p });
+    await ok('GET /v1/meetings/:id', { token: org.token, params: p, query: 'asOfRevision=0' });
+    await problem('GET /v1/meetings/:id', 'revision-not-found', { token: org.token, params: p, query: 'asOfRevision=99' });
+    await problem('POST /v1/meetings/:id/rsvp', 'meeting-not-scheduled', { token: ann.token, params: p, body: { response: 'accepted' } });
+    await problem('POST /v1/meetings/:id/availability', 'outside-proposed-windows', { token: ann.token, params: p, body: { slots: [{ start: window.start, end: `${day}T13:00:00.000Z` }] } });
+    await ok('POST /v1/meetings/:id/availability', { token: ann.token, params: p, body: { slots: [{ ...window, preference: 'yes' }] } });
+    await ok('GET /v1/meetings/:id/availability', { token: ann.token, params: p });
+    await ok('POST /v1/meetings/:id/participants', { token: org.token, params: p, body: { optionalParticipantIds: [ann.id] } });
+    const scheduled = await ok('POST /v1/meetings/:id/schedule', { token: org.token, params: p, body: { start: window.start } });
+    expect(scheduled.body.participants[0].response).toBe('accepted');
+    await problem('POST /v1/meetings/:id/schedule', 'meeting-not-polling', { token: org.token, params: p, body: { start: window.start } });
+    await ok('POST /v1/meetings/:id/rsvp', { token: ann.token, params: p, body: { response: 'tentative' } });
+    const moved = await ok('POST /v1/meetings/:id/reschedule', { token: org.token, params: p, body: { start: `${day}T10:00:00.000Z` } });
+    await ok('GET /v1/me/meetings', { token: ann.token, query: 'role=participant', headers: { 'X-Min-Position': moved.body.position } });
+    await ok('GET /v1/meetings/:id/history', { token: ann.token, params: p });
+    await ok('DELETE /v1/meetings/:id/participants/:userId', { token: ann.token, params: { id: p.id, userId: ann.id } });
+    await ok('POST /v1/meetings/:id/cancel', { token: org.token, params: p, body: { reason: 'Contract tested' } });
+  });
+
+  it('meetings: recommendations', async () => {
+    const register = async (name: string) => {
+      const res = await send('POST /v1/auth/register', { body: { email: `${name}-${randomUUID()}@example.com`, password: 'correct horse battery', name, timezone: 'Europe/Berlin' } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return { id: res.body.user.id as string, token: res.body.accessToken as string };
+    };
+    const [org, ann] = [await register('Recommender'), await register('Recommended')];
+    await eventually('participants known to scheduling', async () => (await loadPeople(app.tessera.knex, [ann.id])).size === 1);
+    const day = new Date(Date.now() + 21 * 86_400_000).toISOString().slice(0, 10);
+    const window = { start: `${day}T09:00:00.000Z`, end: `${day}T12:00:00.000Z` };
+    const poll = { title: 'Contract recommendations', durationMinutes: 60, timezone: 'Europe/Berlin', proposedWindows: [window], participantIds: [ann.id] };
+    const open = await ok('POST /v1/meetings', { token: org.token, body: poll });
+    const submitted = await ok('POST /v1/meetings/:id/availability', { token: ann.token, params: { id: open.body.id }, body: { slots: [{ start: window.start, end: `${day}T10:30:00.000Z`, preference: 'if-need-be' }] } });
+    const seen = { 'X-Min-Position': submitted.body.position as string };
+    const answer = await ok('GET /v1/meetings/:id/recommendations', { token: ann.token, params: { id: open.body.id }, query: 'limit=3&step=30', headers: seen });
+    expect(answer.body.items[0]).toMatchObject({ start: window.start, ifNeedBe: [ann.id], availableCount: 1, participantCount: 1 });
+    const hidden = await ok('POST /v1/meetings', { token: org.token, body: { ...poll, resultsVisibility: 'organizer' } });
+    await problem('GET /v1/meetings/:id/recommendations', 'results-hidden', { token: ann.token, params: { id: hidden.body.id }, headers: { 'X-Min-Position': hidden.body.position } });
+    await problem('GET /v1/meetings/:id/recommendations', 'not-found', { token: ann.token, params: { id: randomUUID() } });
+  });
+
+  it('scheduling: free/busy and suggestions', async () => {
+    const registered = await send('POST /v1/auth/register', {
+      body: { email: `busy-${randomUUID()}@example.com`, password: 'correct horse battery', name: 'Busy', timezone: 'Europe/Berlin' },
+    });
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+    const token = registered.body.accessToken as string;
+    const userId = registered.body.user.id as string;
+    const hours = await send('PUT /v1/me/availability', { token, body: { timezone: 'Europe/Berlin', intervals: [{ day: 'mon', start: '09:00', end: '17:00' }] } });
+    const seen = { 'X-Min-Position': hours.body.position as string };
+    const range = 'from=2026-12-14T00:00:00Z&to=2026-12-15T00:00:00Z';
+    await ok('GET /v1/users/:id/free-busy', { token, params: { id: userId }, query: range, headers: seen });
+    await problem('GET /v1/users/:id/free-busy', 'range-too-long', { token, params: { id: userId }, query: 'from=2026-12-14T00:00:00Z&to=2027-02-15T00:00:00Z' });
+    await problem('GET /v1/users/:id/free-busy', 'not-found', { token, params: { id: randomUUID() }, query: range });
+    const suggestion = { userIds: [userId], durationMinutes: 60, from: '2026-12-14T00:00:00Z', to: '2026-12-21T00:00:00Z' };
+    const suggested = await ok('POST /v1/scheduling/suggestions', { token, body: suggestion });
+    expect(suggested.body.items.length).toBeGreaterThan(0);
+    await problem('POST /v1/scheduling/suggestions', 'not-shareable', { token, body: { ...suggestion, userIds: [randomUUID()] } });
+    await problem('POST /v1/scheduling/suggestions', 'invalid-range', { token, body: { ...suggestion, to: suggestion.from } });
   });
 
   it('the scenario reached every route of the route table', () => {

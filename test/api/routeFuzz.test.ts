@@ -38,7 +38,9 @@ beforeAll(async () => {
   expect(reservation.status).toBe(201);
   const group = await api.post('/v1/groups', { name: 'Fuzz group' });
   expect(group.status).toBe(201);
-  known.set('id', [created.body.id, userId, group.body.id]);
+  const meeting = await api.post('/v1/meetings', meetingBody());
+  expect(meeting.status).toBe(201);
+  known.set('id', [created.body.id, userId, group.body.id, meeting.body.id]);
   known.set('rid', [reservation.body.id]);
   known.set('userId', [userId]);
   known.set('date', ['2026-12-24', '2026-03-29']);
@@ -110,6 +112,11 @@ function eventBody(): Record<string, unknown> {
   };
 }
 
+const meetingWindow = { start: '2030-01-07T09:00:00Z', end: '2030-01-07T12:00:00+01:00' };
+function meetingBody() {
+  return { title: 'Fuzz poll', durationMinutes: 60, timezone: 'Europe/Berlin', proposedWindows: [meetingWindow], deadline: '2029-12-31T00:00:00Z', resultsVisibility: 'organizer' };
+}
+
 /** A valid body per route: mutating one field reaches the handlers, not only the schema. */
 function validBody(route: RouteDefinition): Record<string, unknown> | undefined {
   const bodies: Record<string, Record<string, unknown>> = {
@@ -127,6 +134,12 @@ function validBody(route: RouteDefinition): Record<string, unknown> | undefined 
     'post /v1/groups/:id/members': { userId: known.get('userId')![0], role: 'admin' },
     'patch /v1/groups/:id/members/:userId': { role: 'admin' },
     'post /v1/groups/:id/transfer': { userId: known.get('userId')![0] },
+    'post /v1/meetings': meetingBody(),
+    'post /v1/meetings/:id/availability': { slots: [{ ...meetingWindow, preference: 'if-need-be' }] },
+    'post /v1/meetings/:id/schedule': { start: meetingWindow.start },
+    'post /v1/meetings/:id/reschedule': { start: '2030-01-07T10:00:00Z' },
+    'post /v1/meetings/:id/rsvp': { response: 'tentative' },
+    'post /v1/meetings/:id/participants': { participantIds: [known.get('userId')![0]], groupIds: known.get('id')!.slice(2, 3) },
     'post /v1/scheduling/suggestions': { userIds: known.get('userId'), durationMinutes: 60, from: '2026-12-14T00:00:00Z', to: '2026-12-21T00:00:00Z', coreHours: { start: '10:00', end: '16:00' } },
   };
   return bodies[`${route.method} ${route.path}`];

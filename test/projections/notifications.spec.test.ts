@@ -66,7 +66,7 @@ const reservedRow = (position: number, userId: string, reservationId: string, ki
 const joinedRow = (position: number, userId: string, entryId: string) => row(position, userId, 'waitlist-joined', { entryId, quantity: 2 });
 const live = (position: number, userId: string, kind: string, data: unknown) => ({
   type: 'notification',
-  notification: { id: idOf(position, userId, kind), kind, eventId, data, createdAt: at(position), read: false },
+  notification: { id: idOf(position, userId, kind), kind, source: 'ticketing', eventId, data, createdAt: at(position), read: false },
 });
 
 describe('notifications projection (ticketing source)', () => {

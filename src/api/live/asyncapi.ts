@@ -7,6 +7,8 @@
 import { z, type ZodType } from 'zod';
 import { field } from '../dtoFields.js';
 import { notificationSchema } from '../notifications/dtos.js';
+import { meetingSchema } from '../scheduling/meetingDtos.js';
+import { recommendationSchema } from '../scheduling/recommendationDtos.js';
 import { eventSchema, reservationSchema, waitlistEntrySchema } from '../ticketing/dtos.js';
 import { CLOSE, ERROR_CODES, clientMessage } from './protocol.js';
 
@@ -41,6 +43,17 @@ export const updatePayloads = {
   notification: z
     .object({ type: field(z.literal('notification'), 'On user:me: a new notification.', 'notification'), notification: notificationSchema })
     .meta({ id: 'NotificationAdded', description: 'On user:me: a new in-app notification.' }),
+  meeting: z
+    .object({
+      type: field(z.literal('meeting'), 'On meeting:<id>: the meeting changed.', 'meeting'),
+      meeting: meetingSchema,
+      top: field(
+        z.array(recommendationSchema).max(3),
+        'Its first 3 recommendations at step 15, as GET /v1/meetings/:id/recommendations?limit=3 ranks them; [] when only the organizer sees the results (resultsVisibility: organizer) and for fixed-time meetings.',
+        [],
+      ),
+    })
+    .meta({ id: 'MeetingChanged', description: 'On meeting:<id>: a submission, answer, participant or the schedule changed; one update per projection batch reflects every change in it.' }),
 };
 
 /** Server → client messages, by type (the shapes serverMessage in protocol.ts writes). */
@@ -160,7 +173,7 @@ export function buildAsyncApiDocument(info: { version: string }) {
         address: '/v1/live',
         title: 'Live updates',
         description:
-          'Application channels: `event:<id>` (availability, price, status), `meeting:<id>`, `user:me` (your reservations, waiting-list entries and notifications). ' +
+          'Application channels: `event:<id>` (availability, price, status), `meeting:<id>` (the meeting and its top 3 recommendations; organizer and participants), `user:me` (your reservations, waiting-list entries and notifications, meeting invitations and changes among them). ' +
           'Positions are changefeed positions: per channel, updates arrive in position order; resubscribing with `since` = the last position seen delivers everything missed, then live updates.',
         messages: Object.fromEntries([...clientTypes, ...serverTypes].map((type) => [type, { $ref: `#/components/messages/${type}` }])),
         bindings: {

@@ -1,8 +1,9 @@
 /**
  * The notifications read model (schema rm_notifications, DESIGN §6): one row per
  * (source event, recipient), fed by every context that tells users something: ticketing
- * (ticketingSource.ts) and identity (identitySource.ts). Each row is also mailed
- * (src/jobs/emailJobs.ts reads new rows). Publishes each new notification on `user:<id>`.
+ * (ticketingSource.ts), scheduling (schedulingSource.ts) and identity (identitySource.ts).
+ * Each row is also mailed (src/jobs/emailJobs.ts reads new rows). Publishes each new
+ * notification on `user:<id>`.
  *
  * A source keeps its own copy of what it needs to find recipients (who holds which
  * reservation, who waits) in tables of this schema: it never reads another read model,
@@ -14,6 +15,7 @@ import { notificationDto } from '../../api/notifications/dtos.js';
 import type { RecordedEvent } from '../../eventstore/eventStore.js';
 import type { Projection, ProjectionContext } from '../projection.js';
 import type { NotificationSource } from './rows.js';
+import { schedulingSource, setupSchedulingSource } from './schedulingSource.js';
 import { setupTicketingSource, ticketingSource } from './ticketingSource.js';
 import { identitySource } from './identitySource.js';
 
@@ -42,17 +44,18 @@ export interface NotificationSourceHandler {
   afterBatch?(ctx: ProjectionContext): Promise<void>;
 }
 
-export const notificationsProjection = (sources: NotificationSourceHandler[] = [ticketingSource, identitySource]): Projection => {
-  const byType = new Map(sources.flatMap((source) => source.eventTypes.map((type) => [type, source] as const)));
+export const notificationsProjection = (sources: NotificationSourceHandler[] = [ticketingSource, schedulingSource, identitySource]): Projection => {
+  // An event type may feed several sources (user events: identity's welcome, scheduling's names).
+  const byType = new Map<string, NotificationSourceHandler[]>();
+  for (const source of sources) for (const type of source.eventTypes) byType.set(type, [...(byType.get(type) ?? []), source]);
   return {
     name: NOTIFICATIONS_PROJECTION,
-    // 2: identity notifications (welcome, password-changed) and the ticketing kinds of issue 13
+    // 2: the identity and scheduling sources, and the ticketing kinds of issue 13
     version: 2,
     eventTypes: [...byType.keys()],
     setup,
     apply: async (event, ctx) => {
-      const source = byType.get(event.type);
-      if (source) await source.apply(notifier(source.source, event, ctx));
+      for (const source of byType.get(event.type) ?? []) await source.apply(notifier(source.source, event, ctx));
     },
     afterBatch: async (ctx) => {
       for (const source of sources) await source.afterBatch?.(ctx);
@@ -76,6 +79,7 @@ async function setup(db: Knex | Knex.Transaction, s: string): Promise<void> {
     CREATE INDEX notifications_user_idx ON ${s}.notifications (user_id, created_at DESC, id);
   `);
   await setupTicketingSource(db, s);
+  await setupSchedulingSource(db, s);
 }
 
 function notifier(source: NotificationSource, event: RecordedEvent, ctx: ProjectionContext): Notifier {
