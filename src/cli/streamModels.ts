@@ -25,6 +25,7 @@ import {
   waitlistLength,
   type TicketedEventState,
 } from '../domain/ticketing/index.js';
+import { REMINDER_STREAM_CATEGORY, reminderDecider, reminderEventTypes, type ReminderState } from '../domain/notifications/reminder.js';
 import { categoryOf } from './eventJson.js';
 import type { StreamChecker } from './verifyStreams.js';
 
@@ -125,6 +126,26 @@ export function identityStreamModels(): StreamModel[] {
               ['email', s.email],
             ]
           : [['status', s.status]],
+    }),
+  ];
+}
+
+/** The notifications context's categories: one stream per reminded occurrence. */
+export function notificationsStreamModels(): StreamModel[] {
+  return [
+    model({
+      category: REMINDER_STREAM_CATEGORY,
+      decider: reminderDecider,
+      eventTypes: reminderEventTypes,
+      summary: (s: ReminderState) =>
+        s.sent
+          ? [
+              ['kind', s.sent.kind],
+              ['subject', s.sent.subjectId],
+              ['start', s.sent.start],
+              ['recipients', String(s.sent.recipients.length)],
+            ]
+          : [['status', 'not sent']],
     }),
   ];
 }

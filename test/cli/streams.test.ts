@@ -154,8 +154,8 @@ describe('tessera projections', () => {
     expect(json.code, json.stderr).toBe(0);
     const status = JSON.parse(json.stdout);
     expect(status.head).toBe(head);
-    expect(status.items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'ticketingReactor']);
-    const versions = { ticketing: 2, users: 1, notifications: 1, ticketingReactor: 1 } as Record<string, number>;
+    expect(status.items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'ticketingReactor', 'remindersReactor']);
+    const versions = { ticketing: 2, users: 1, notifications: 1, ticketingReactor: 1, remindersReactor: 1 } as Record<string, number>;
     for (const item of status.items) expect(item).toMatchObject({ version: versions[item.name], position: head, lagEvents: 0, state: 'live', runnerActive: true, failure: null });
 
     const human = await runCli(['projections', 'status'], env);

@@ -13,6 +13,7 @@ import { notificationDto } from '../../api/notifications/dtos.js';
 import type { RecordedEvent } from '../../eventstore/eventStore.js';
 import type { Projection, ProjectionContext } from '../projection.js';
 import type { NotificationSource } from './rows.js';
+import { remindersSource } from './remindersSource.js';
 import { setupTicketingSource, ticketingSource } from './ticketingSource.js';
 
 export const NOTIFICATIONS_PROJECTION = 'notifications';
@@ -40,7 +41,7 @@ export interface NotificationSourceHandler {
   afterBatch?(ctx: ProjectionContext): Promise<void>;
 }
 
-export const notificationsProjection = (sources: NotificationSourceHandler[] = [ticketingSource]): Projection => {
+export const notificationsProjection = (sources: NotificationSourceHandler[] = [ticketingSource, remindersSource]): Projection => {
   const byType = new Map(sources.flatMap((source) => source.eventTypes.map((type) => [type, source] as const)));
   return {
     name: NOTIFICATIONS_PROJECTION,
