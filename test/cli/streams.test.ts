@@ -99,7 +99,7 @@ describe('tessera stream', () => {
   it('stream state of an unknown category is a usage error (exit 2)', async () => {
     const result = await runCli(['stream', 'state', `meetingRoom-${randomUUID()}`], env);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/no decider for stream category "meetingRoom" .*known categories: ticketedEvent, user, userEmail/);
+    expect(result.stderr).toMatch(/no decider for stream category "meetingRoom" .*known categories: ticketedEvent, reminder, user, userEmail/);
   });
 });
 
