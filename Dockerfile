@@ -18,6 +18,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# Mail templates are read at run time (src/jobs/mail/templates.ts).
+COPY templates ./templates
 # The CLI on PATH, running the compiled code (no tsx, no TypeScript sources in the image).
 COPY --chmod=755 deploy/docker/tessera /usr/local/bin/tessera
 USER node

@@ -58,6 +58,8 @@ const schema = z
       .transform((v) => list(v).map((e) => e.toLowerCase())),
     SMTP_URL: url(['smtp:', 'smtps:']).optional(),
     MAIL_FROM: z.string().default('Tessera <no-reply@tessera.local>'),
+    PUBLIC_URL: url(['http:', 'https:']).default('http://localhost:3000').transform((v) => v.replace(/\/+$/, '')),
+    MAIL_DISPATCH_INTERVAL_MS: positiveInt(1000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     CORS_ORIGINS: z.string().optional().transform(list),
     TRUST_PROXY: z.string().default('loopback'),
@@ -104,7 +106,11 @@ export interface Config {
   embeddedPostgresPort: number;
   jwt: { secret: string | undefined; accessTokenTtlSeconds: number; refreshTokenTtlDays: number };
   adminEmails: string[];
-  mail: { smtpUrl: string | undefined; from: string };
+  /**
+   * E-mail (issue 13): nothing is sent without smtpUrl. publicUrl is where links in mails
+   * point; dispatchIntervalMs how often new notifications are turned into send-email jobs.
+   */
+  mail: { smtpUrl: string | undefined; from: string; publicUrl: string; dispatchIntervalMs: number };
   logLevel: Env['LOG_LEVEL'];
   corsOrigins: string[];
   trustProxy: string;
@@ -161,7 +167,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT,
     jwt: { secret: env.JWT_SECRET, accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS, refreshTokenTtlDays: env.REFRESH_TOKEN_TTL_DAYS },
     adminEmails: env.ADMIN_EMAILS,
-    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
+    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, publicUrl: env.PUBLIC_URL, dispatchIntervalMs: env.MAIL_DISPATCH_INTERVAL_MS },
     logLevel: env.LOG_LEVEL,
     corsOrigins: env.CORS_ORIGINS,
     trustProxy: env.TRUST_PROXY,

@@ -15,6 +15,8 @@ import type { Config } from './config.js';
 import type { EventStore } from './eventstore/eventStore.js';
 import { combineJobs, type ContextJobs, type JobQueue } from './jobs/jobs.js';
 import type { Projection } from './projections/projection.js';
+import type { LinkTokens } from './jobs/mail/linkTokens.js';
+import type { MailTransport } from './jobs/mail/transport.js';
 import { identityContext } from './contexts/identity.js';
 import { notificationsContext } from './contexts/notifications.js';
 import { schedulingContext } from './contexts/scheduling.js';
@@ -29,6 +31,8 @@ export interface PlatformParts {
   commands: CommandRuntime;
   jobs: JobQueue;
   clock: () => Date;
+  /** E-mail: the SMTP transport (none without SMTP_URL: nothing is sent) and the signer of links in mails. */
+  mail: { transport: MailTransport | undefined; links: LinkTokens };
 }
 
 export interface BoundedContext<Services = unknown> {

@@ -23,7 +23,7 @@ import { startHealthServer, type HealthCheck } from './health.js';
 import { BullmqJobs } from './jobs/bullmqQueue.js';
 import { InProcessJobs } from './jobs/inProcessQueue.js';
 import type { JobQueue, JobRunner } from './jobs/jobs.js';
-import { platformJobs, startSweeper } from './jobs/platform.js';
+import { platformJobs, startLoops, startSweeper } from './jobs/platform.js';
 import { IdempotencyStore } from './api/idempotency.js';
 import { RefreshTokenStore } from './api/auth/refreshTokens.js';
 import { ProjectionProgress } from './api/consistency.js';
@@ -36,6 +36,9 @@ import { LiveHub } from './api/live/index.js';
 import { answerClientError } from './api/problem.js';
 import type { RouteDefinition } from './api/routes.js';
 import { Redis } from 'ioredis';
+import { createHmac } from 'node:crypto';
+import { LinkTokens } from './jobs/mail/linkTokens.js';
+import { smtpTransport } from './jobs/mail/transport.js';
 
 export interface Tessera {
   config: Config;
@@ -114,7 +117,12 @@ export async function startTessera(config: Config, logger: Logger = createLogger
       ? new BullmqJobs({ redisUrl: config.redisUrl, queueName: config.jobs.queueName, concurrency: config.jobs.concurrency, stalledIntervalMs: config.jobs.stalledIntervalMs, logger, clock })
       : new InProcessJobs({ logger, clock, concurrency: config.jobs.concurrency });
     cleanups.push(() => jobs.close());
-    const platform: PlatformParts = { config, logger, knex, store, commands, jobs, clock };
+    // Only a worker sends; the pool is closed after the jobs (cleanups run in reverse).
+    const transport = config.mail.smtpUrl && config.roles.includes('worker') ? smtpTransport(config.mail.smtpUrl, config.mail.from, config.jobs.concurrency) : undefined;
+    if (transport) cleanups.splice(cleanups.length - 1, 0, async () => transport.close());
+    if (!config.mail.smtpUrl) logger.info('SMTP_URL is not set: no e-mail is sent (`tessera mail preview <kind>` shows the templates)');
+    const mail = { transport, links: new LinkTokens(createHmac('sha256', jwtSecret).update('mail links').digest('base64url')) };
+    const platform: PlatformParts = { config, logger, knex, store, commands, jobs, clock, mail };
     const services = buildServices(contexts, platform);
 
     const { projections, consumers } = consumersOf(contexts, jobs);
@@ -157,6 +165,8 @@ export async function startTessera(config: Config, logger: Logger = createLogger
       jobs.start(contextJobs.handlers);
       const stopSweeper = startSweeper(jobs, config.jobs.sweeperIntervalMs, contextJobs.periodic, logger, clock);
       cleanups.push(async () => stopSweeper());
+      const stopLoops = startLoops(contextJobs.loops ?? [], logger);
+      cleanups.push(stopLoops);
     }
 
     let server: http.Server | undefined;

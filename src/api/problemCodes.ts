@@ -91,6 +91,11 @@ export const PROBLEM_CODES = {
   'exceeds-max-per-reservation': { status: 422, description: 'quantity is over the event’s maxPerReservation.' },
   'collaborator-is-organizer': { status: 422, description: 'The organizer cannot also be a collaborator.' },
   'password-unchanged': { status: 422, description: 'The new password is the current one.' },
+  // e-mail (issue 13)
+  'invalid-link-token': { status: 400, description: 'The token of a mailed link is not genuine, is meant for another use, or has expired.' },
+  'email-not-configured': { status: 409, description: 'This server sends no e-mail (SMTP_URL is not set).' },
+  'email-already-verified': { status: 409, description: 'The account’s e-mail address is verified already.' },
+  'email-changed': { status: 409, description: 'The link was sent to an address the account no longer has.' },
   // the server
   'projection-behind': { status: 503, description: 'The read model has not caught up yet; retry after Retry-After.' },
   'database-unavailable': { status: 503, description: 'The database connection was lost; retry after Retry-After.' },

@@ -23,10 +23,19 @@ export type JobHandlers = { [N in JobName]?: JobHandler<N> };
 /** Jobs with no data, enqueued on every sweeper tick (sweeps, housekeeping). */
 export type PeriodicJobName = { [N in JobName]: JobData<N> extends Record<string, never> ? N : never }[JobName];
 
-/** What a context adds to the worker: its handlers and its periodic jobs. */
+/** What a context adds to the worker: its handlers, its periodic jobs and its polling loops. */
 export interface ContextJobs {
   handlers: JobHandlers;
   periodic: PeriodicJobName[];
+  /** Work that must follow faster than the sweeper's interval (e.g. turning new notifications into mails). */
+  loops?: PollingLoop[];
+}
+
+/** Run every `everyMs` in each worker process, one pass at a time; a pass makes itself safe against the other workers' passes. */
+export interface PollingLoop {
+  name: string;
+  everyMs: number;
+  run(): Promise<void>;
 }
 
 /** All contexts' jobs in one set; a job name claimed twice is a wiring mistake. */
@@ -38,7 +47,7 @@ export function combineJobs(...sets: ContextJobs[]): ContextJobs {
       handlers[name] = handler;
     }
   }
-  return { handlers: handlers as JobHandlers, periodic: sets.flatMap((set) => set.periodic) };
+  return { handlers: handlers as JobHandlers, periodic: sets.flatMap((set) => set.periodic), loops: sets.flatMap((set) => set.loops ?? []) };
 }
 
 /** The handler of a job read back from a queue (by name, untyped data). */

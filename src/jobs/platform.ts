@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import type { IdempotencyStore } from '../api/idempotency.js';
 import type { RefreshTokenStore } from '../api/auth/refreshTokens.js';
 import { pruneChangefeed } from '../projections/changefeed.js';
-import { jobId, type ContextJobs, type JobQueue, type PeriodicJobName } from './jobs.js';
+import { jobId, type ContextJobs, type JobQueue, type PeriodicJobName, type PollingLoop } from './jobs.js';
 import type { Logger } from 'pino';
 
 declare module './jobs.js' {
@@ -49,4 +49,38 @@ export function startSweeper(jobs: JobQueue, everyMs: number, periodic: Periodic
   timer.unref();
   tick();
   return () => clearInterval(timer);
+}
+
+/** Starts each loop: a pass, then the next one `everyMs` after it ended. A failing pass is logged once until one succeeds. */
+export function startLoops(loops: readonly PollingLoop[], logger?: Logger): () => Promise<void> {
+  let stopped = false;
+  const sleepers = new Set<() => void>();
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      sleepers.add(wake);
+    });
+  const running = loops.map(async (loop) => {
+    let warned = false;
+    while (!stopped) {
+      try {
+        await loop.run();
+        warned = false;
+      } catch (error) {
+        if (!warned) logger?.warn({ err: error, loop: loop.name }, 'a polling loop pass failed; retrying quietly');
+        warned = true;
+      }
+      if (!stopped) await sleep(loop.everyMs);
+    }
+  });
+  return async () => {
+    stopped = true;
+    for (const wake of [...sleepers]) wake();
+    await Promise.allSettled(running);
+  };
 }

@@ -33,3 +33,23 @@ export type NotificationDto = z.infer<typeof notificationSchema>;
 export function notificationDto(row: Pick<NotificationRow, 'id' | 'kind' | 'subject_id' | 'data' | 'created_at'>, read: boolean): NotificationDto {
   return { id: row.id, kind: row.kind, eventId: row.subject_id, data: row.data, createdAt: row.created_at.toISOString(), read };
 }
+
+const KIND_EXAMPLE = 'waitlist-offer';
+
+export const notificationSettingsSchema = z
+  .object({
+    emailEnabled: field(z.boolean(), 'Whether anything is mailed at all; in-app notifications are always kept.', true),
+    email: field(
+      z.record(z.string(), z.boolean()),
+      'Per notification kind: true mails it, false keeps it in-app only. Every kind is listed.',
+      { [KIND_EXAMPLE]: true, 'event-changed': false },
+    ),
+  })
+  .meta({ id: 'NotificationSettings', description: 'What the caller is told by e-mail.' });
+
+export const unsubscribeSchema = z
+  .object({
+    kind: field(z.string(), 'The notification kind the link switches off.', KIND_EXAMPLE),
+    unsubscribed: field(z.boolean(), 'True once that kind is no longer mailed (POST); false on the GET confirmation while it still is.', true),
+  })
+  .meta({ id: 'Unsubscribe', description: 'A one-click unsubscribe link (RFC 8058) and what it does.' });

@@ -1,7 +1,8 @@
 /**
  * The notifications read model (schema rm_notifications, DESIGN §6): one row per
- * (source event, recipient), fed by every context that tells users something — today
- * ticketing (ticketingSource.ts). Publishes each new notification on `user:<id>`.
+ * (source event, recipient), fed by every context that tells users something: ticketing
+ * (ticketingSource.ts) and identity (identitySource.ts). Each row is also mailed
+ * (src/jobs/emailJobs.ts reads new rows). Publishes each new notification on `user:<id>`.
  *
  * A source keeps its own copy of what it needs to find recipients (who holds which
  * reservation, who waits) in tables of this schema: it never reads another read model,
@@ -15,6 +16,7 @@ import type { Projection, ProjectionContext } from '../projection.js';
 import type { NotificationSource } from './rows.js';
 import { remindersSource } from './remindersSource.js';
 import { setupTicketingSource, ticketingSource } from './ticketingSource.js';
+import { identitySource } from './identitySource.js';
 
 export const NOTIFICATIONS_PROJECTION = 'notifications';
 
@@ -41,11 +43,12 @@ export interface NotificationSourceHandler {
   afterBatch?(ctx: ProjectionContext): Promise<void>;
 }
 
-export const notificationsProjection = (sources: NotificationSourceHandler[] = [ticketingSource, remindersSource]): Projection => {
+export const notificationsProjection = (sources: NotificationSourceHandler[] = [ticketingSource, identitySource, remindersSource]): Projection => {
   const byType = new Map(sources.flatMap((source) => source.eventTypes.map((type) => [type, source] as const)));
   return {
     name: NOTIFICATIONS_PROJECTION,
-    version: 1,
+    // 2: identity notifications (welcome, password-changed) and the ticketing kinds of issue 13
+    version: 2,
     eventTypes: [...byType.keys()],
     setup,
     apply: async (event, ctx) => {
