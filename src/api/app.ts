@@ -96,7 +96,9 @@ export function createApp(deps: AppDependencies): Express {
   app.use(express.json({ limit: deps.config.http.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use((req, _res, next) => {
     const hasBody = ['POST', 'PUT', 'PATCH'].includes(req.method) && Number(req.headers['content-length'] ?? 0) > 0;
-    if (hasBody && !req.is(['application/json', 'application/*+json'])) {
+    // RFC 8058: mail clients POST one-click unsubscribes as a form (List-Unsubscribe=One-Click), never read.
+    const oneClickUnsubscribe = req.path === '/v1/unsubscribe' && req.is('application/x-www-form-urlencoded');
+    if (hasBody && !oneClickUnsubscribe && !req.is(['application/json', 'application/*+json'])) {
       next(new HttpError(415, 'unsupported-media-type', 'Send the body as application/json'));
       return;
     }

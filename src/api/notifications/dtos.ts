@@ -11,10 +11,10 @@ export const notificationSchema = z
     id: field(z.uuid(), 'The notification id.', '3d4e5f6a-7b8c-4d9e-8f0a-1b2c3d4e5f6a'),
     kind: field(
       z.string(),
-      'What happened: event-cancelled, hold-expired, reservation-cancelled, waitlist-offer, waitlist-offer-expired or waitlist-promoted.',
+      'What happened. Ticketing: reservation-confirmed, reservation-held, hold-expired, reservation-cancelled, waitlist-joined, waitlist-offer, waitlist-offer-expired, waitlist-promoted, event-cancelled, event-changed, event-reminder; identity: welcome, password-changed (the subject is the user).',
       'waitlist-offer',
     ),
-    eventId: field(z.uuid(), 'The event it is about.', EXAMPLE.eventId),
+    eventId: field(z.uuid(), 'The subject it is about: the event (ticketing kinds) or the user (identity kinds).', EXAMPLE.eventId),
     data: field(z.unknown(), 'Details for this kind (e.g. offerId, quantity, expiresAt for waitlist-offer).', { offerId: EXAMPLE.offerId, quantity: 2 }),
     createdAt: instantField('When it happened'),
     read: field(z.boolean(), 'Whether the user marked it read.', false),

@@ -37,8 +37,8 @@ export async function changeSettings(db: Knex, userId: string, change: SettingsC
      ON CONFLICT (user_id) DO UPDATE SET
        email_enabled = COALESCE(?::boolean, s.email_enabled),
        email_off_kinds = ARRAY(
-         SELECT DISTINCT k FROM unnest(s.email_off_kinds || (SELECT off FROM c)) AS k
-         WHERE k <> ALL((SELECT turned_on FROM c)) ORDER BY k),
+         SELECT DISTINCT k FROM unnest(s.email_off_kinds || ARRAY(SELECT unnest(off) FROM c)) AS k
+         WHERE k <> ALL (ARRAY(SELECT unnest(turned_on) FROM c)) ORDER BY k),
        updated_at = EXCLUDED.updated_at`,
     [JSON.stringify(off), JSON.stringify(on), userId, change.emailEnabled ?? true, now, change.emailEnabled ?? null],
   );

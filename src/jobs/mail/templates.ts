@@ -97,7 +97,7 @@ export class MailTemplates {
 export function formatInstant(iso: string, timeZone: string): string {
   const at = DateTime.fromISO(iso, { zone: timeZone });
   if (!at.isValid) return iso;
-  return `${at.toFormat('ccc d LLL yyyy, HH:mm', { locale: 'en-GB' })} ${at.toFormat('ZZZZ', { locale: 'en-GB' })} (${timeZone})`;
+  return `${at.toFormat('ccc d LLL yyyy, HH:mm', { locale: 'en-GB' })} ${at.toFormat('ZZZZ', { locale: 'en-US' })} (${timeZone})`;
 }
 
 const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&#x27;': "'", '&nbsp;': ' ' };

@@ -21,6 +21,7 @@ export async function setupTicketingSource(db: Knex | Knex.Transaction, s: strin
       id uuid PRIMARY KEY,
       event_id uuid NOT NULL,
       user_id text NOT NULL,
+      quantity integer NOT NULL,
       active boolean NOT NULL
     );
     CREATE INDEX ticketing_reservations_event_idx ON ${s}.ticketing_reservations (event_id) WHERE active;
@@ -68,8 +69,15 @@ const scheduled: Handler<'TicketedEventScheduled'> = async (d, on) => {
   await table(on.ctx, 'ticketing_events').insert({ id: on.eventId, title: d.title }).onConflict('id').ignore();
 };
 
+/** Changes that make a holder's plans wrong: the name, the time or the place. */
+const NOTICED_CHANGES = ['title', 'startsAt', 'endsAt', 'timezone', 'venue'] as const;
+
 const detailsChanged: Handler<'TicketedEventDetailsChanged'> = async (d, on) => {
   if (d.title !== undefined) await table(on.ctx, 'ticketing_events').where({ id: on.eventId }).update({ title: d.title });
+  const changed = NOTICED_CHANGES.filter((field) => d[field] !== undefined);
+  if (changed.length === 0) return;
+  const holders = await table(on.ctx, 'ticketing_reservations').where({ event_id: on.eventId, active: true }).distinct<Array<{ user_id: string }>>('user_id');
+  for (const { user_id } of holders) await on.notify(user_id, 'event-changed', on.eventId, { changed });
 };
 
 const eventCancelled: Handler<'TicketedEventCancelled'> = async (d, on) => {
@@ -80,8 +88,17 @@ const eventCancelled: Handler<'TicketedEventCancelled'> = async (d, on) => {
 };
 
 const seatsReserved: Handler<'SeatsReserved'> = async (d, on) => {
-  newHolders(on.ctx).add({ id: d.reservationId, event_id: on.eventId, user_id: d.userId, active: true });
+  newHolders(on.ctx).add({ id: d.reservationId, event_id: on.eventId, user_id: d.userId, quantity: d.quantity, active: true });
+  // a promotion from the waiting list is told as waitlist-promoted
   if (d.waitlistEntryId) await table(on.ctx, 'ticketing_waitlist').where({ entry_id: d.waitlistEntryId }).update({ active: false });
+  else if (d.status === 'held') await on.notify(d.userId, 'reservation-held', on.eventId, { reservationId: d.reservationId, quantity: d.quantity, expiresAt: d.holdExpiresAt });
+  else await on.notify(d.userId, 'reservation-confirmed', on.eventId, { reservationId: d.reservationId, quantity: d.quantity });
+};
+
+const reservationConfirmed: Handler<'ReservationConfirmed'> = async (d, on) => {
+  const row = await table(on.ctx, 'ticketing_reservations').where({ id: d.reservationId }).first<{ user_id: string; quantity: number } | undefined>('user_id', 'quantity');
+  if (!row) throw new Error(`reservation ${d.reservationId} missing from the notifications read model`);
+  await on.notify(row.user_id, 'reservation-confirmed', on.eventId, { reservationId: d.reservationId, quantity: row.quantity });
 };
 
 const holdExpired: Handler<'HoldExpired'> = async (d, on) => {
@@ -96,6 +113,7 @@ const reservationCancelled: Handler<'ReservationCancelled'> = async (d, on) => {
 
 const waitlistJoined: Handler<'WaitlistJoined'> = async (d, on) => {
   await table(on.ctx, 'ticketing_waitlist').insert({ entry_id: d.entryId, event_id: on.eventId, user_id: d.userId, active: true });
+  await on.notify(d.userId, 'waitlist-joined', on.eventId, { entryId: d.entryId, quantity: d.quantity });
 };
 
 const waitlistLeft: Handler<'WaitlistLeft'> = async (d, on) => {
@@ -122,6 +140,7 @@ const handlers: { [T in TicketedEventEventType]?: Handler<T> } = {
   TicketedEventDetailsChanged: detailsChanged,
   TicketedEventCancelled: eventCancelled,
   SeatsReserved: seatsReserved,
+  ReservationConfirmed: reservationConfirmed,
   HoldExpired: holdExpired,
   ReservationCancelled: reservationCancelled,
   WaitlistJoined: waitlistJoined,
