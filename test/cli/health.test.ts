@@ -152,7 +152,7 @@ describe('tessera projections status', () => {
     const status = await runCli(['projections', 'status', '--json'], cliEnv(db.url));
     expect(status.code, status.stderr).toBe(0);
     const parsed = JSON.parse(status.stdout) as { items: Array<Record<string, unknown>> };
-    expect(parsed.items.map((i) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'ticketingReactor', 'remindersReactor']);
+    expect(parsed.items.map((i) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'schedulingPeople', 'groups', 'schedulingBusyTime', 'meetings', 'ticketingReactor', 'remindersReactor']);
     for (const item of parsed.items) {
       expect(item).toMatchObject({ state: 'stopped', runnerActive: false, failure: null });
       expect(item.updatedAt).toMatch(/Z$/);
@@ -160,6 +160,6 @@ describe('tessera projections status', () => {
     const human = await runCli(['projections', 'status'], cliEnv(db.url));
     expect(lines(human.stdout)[0]).toMatch(/^NAME +VERSION +POSITION +STATE +LAG EVENTS +LAG SECONDS +CHECKPOINT AT +RUNNER$/);
     expect(human.stdout, human.stdout).toMatch(/^ticketingReactor +1 +-?\d+ +stopped +\d+ +\d+\.\d +\S+Z +none$/m);
-    expect(human.stdout).toContain('note: no process runs ticketing, notifications, users, ticketingReactor, remindersReactor (start one with the projector role');
+    expect(human.stdout).toContain('note: no process runs ticketing, notifications, users, schedulingPeople, groups, schedulingBusyTime, meetings, ticketingReactor, remindersReactor (start one with the projector role');
   });
 });

@@ -154,8 +154,8 @@ describe('tessera projections', () => {
     expect(json.code, json.stderr).toBe(0);
     const status = JSON.parse(json.stdout);
     expect(status.head).toBe(head);
-    expect(status.items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'ticketingReactor', 'remindersReactor']);
-    const versions = { ticketing: 2, users: 1, notifications: 1, ticketingReactor: 1, remindersReactor: 1 } as Record<string, number>;
+    expect(status.items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'schedulingPeople', 'groups', 'schedulingBusyTime', 'meetings', 'ticketingReactor', 'remindersReactor']);
+    const versions = { ticketing: 2, users: 1, notifications: 1, schedulingPeople: 1, groups: 1, schedulingBusyTime: 1, meetings: 1, ticketingReactor: 1, remindersReactor: 1 } as Record<string, number>;
     for (const item of status.items) expect(item).toMatchObject({ version: versions[item.name], position: head, lagEvents: 0, state: 'live', runnerActive: true, failure: null });
 
     const human = await runCli(['projections', 'status'], env);
@@ -203,7 +203,7 @@ describe('tessera projections', () => {
     const result = await runCli(['projections', 'rebuild', '--all', '--json'], env);
     expect(result.code, result.stderr).toBe(0);
     const { items } = JSON.parse(result.stdout);
-    expect(items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'notifications', 'users']);
+    expect(items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'schedulingPeople', 'groups', 'schedulingBusyTime', 'meetings']);
     for (const item of items) {
       expect(item.events).toBeGreaterThan(0);
       expect(item.position).toMatch(/^\d+$/);
@@ -214,7 +214,7 @@ describe('tessera projections', () => {
   it('projections rebuild with an unknown name, or with neither a name nor --all, is a usage error', async () => {
     const unknown = await runCli(['projections', 'rebuild', 'nope'], env);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown projection "nope" (projections: ticketing, notifications, users)');
+    expect(unknown.stderr).toContain('unknown projection "nope" (projections: ticketing, notifications, users, schedulingPeople, groups, schedulingBusyTime, meetings)');
     const none = await runCli(['projections', 'rebuild'], env);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('name a projection or pass --all');

@@ -36,10 +36,12 @@ export type GroupRole = 'owner' | 'admin' | 'member';
 /** The roles a member can be given; ownership moves only by transfer. */
 export type GroupMemberRole = Exclude<GroupRole, 'owner'>;
 
-export type GroupCreated = DomainEvent<'GroupCreated', { groupId: string; name: string; description: string; color: string | null; ownerId: string }>;
+/** `createdAt` (the decision time) is when the owner joined: the decider's state carries it for the members' `joinedAt`. */
+export type GroupCreated = DomainEvent<'GroupCreated', { groupId: string; name: string; description: string; color: string | null; ownerId: string; createdAt: string }>;
 /** Only the fields that changed, with their new values. */
 export type GroupDetailsChanged = DomainEvent<'GroupDetailsChanged', { groupId: string; name?: string; description?: string; color?: string | null }>;
-export type GroupMemberAdded = DomainEvent<'GroupMemberAdded', { groupId: string; userId: string; role: GroupMemberRole; by: string }>;
+/** `joinedAt`: the decision time (see GroupCreated.createdAt). */
+export type GroupMemberAdded = DomainEvent<'GroupMemberAdded', { groupId: string; userId: string; role: GroupMemberRole; by: string; joinedAt: string }>;
 export type GroupMemberRoleChanged = DomainEvent<'GroupMemberRoleChanged', { groupId: string; userId: string; role: GroupMemberRole; by: string }>;
 /** `by` = the member themself when they left. */
 export type GroupMemberRemoved = DomainEvent<'GroupMemberRemoved', { groupId: string; userId: string; by: string }>;

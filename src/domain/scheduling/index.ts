@@ -1,1 +1,3 @@
 export * from './events.js';
+export * from './availability.js';
+export * from './group.js';

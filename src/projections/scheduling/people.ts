@@ -1,10 +1,12 @@
 /**
- * Reads of the scheduling context's people (rm_scheduling_people, migration 010): one
+ * Reads of the scheduling context's people (rm_scheduling_people.people, filled by
+ * ./availabilityProjection.ts): one
  * query for any number of users, rules kept as wall-clock data and expanded by the
  * caller with the shared time module (`expandWeeklyHours`).
  */
 import type { Knex } from 'knex';
 import type { WallClockInterval, WeeklyHours, WeeklyInterval } from '../../domain/shared/time.js';
+import { SCHEDULING_PEOPLE_SCHEMA } from './availabilityProjection.js';
 
 export interface SchedulingPerson {
   userId: string;
@@ -29,7 +31,7 @@ interface PersonRow {
 /** The people among `userIds` that the read model knows, keyed by id. */
 export async function loadPeople(knex: Knex | Knex.Transaction, userIds: readonly string[]): Promise<Map<string, SchedulingPerson>> {
   if (userIds.length === 0) return new Map();
-  const rows: PersonRow[] = await knex('rm_scheduling_people').whereIn('user_id', [...new Set(userIds)]);
+  const rows: PersonRow[] = await knex(`${SCHEDULING_PEOPLE_SCHEMA}.people`).whereIn('user_id', [...new Set(userIds)]);
   return new Map(rows.map((row) => [row.user_id, personOf(row)]));
 }
 

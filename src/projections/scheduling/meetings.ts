@@ -1,0 +1,185 @@
+/**
+ * Queries over the meetings read model (schema rm_meetings, src/projections/scheduling/
+ * meetingsProjection.ts): one meeting with its participants and current submissions in
+ * three indexed queries, and the meetings of one user by role.
+ */
+import type { Knex } from 'knex';
+import type { AvailabilitySlot, InstantWindow, ResultsVisibility } from '../../domain/scheduling/events.js';
+import { projectionSchema } from '../projection.js';
+import { MEETINGS_PROJECTION } from './meetingsProjection.js';
+
+const S = projectionSchema(MEETINGS_PROJECTION);
+const t = (table: 'meetings' | 'participants' | 'submissions') => `${S}.${table}`;
+
+export type MeetingStatus = 'polling' | 'scheduled' | 'cancelled';
+export type ParticipantResponse = 'pending' | 'accepted' | 'declined' | 'tentative';
+
+export interface MeetingRecord {
+  id: string;
+  title: string;
+  description: string;
+  location: string;
+  organizerId: string;
+  durationMinutes: number;
+  timezone: string;
+  status: MeetingStatus;
+  proposedWindows: InstantWindow[];
+  groupIds: string[];
+  deadline: string | null;
+  autoSchedule: boolean;
+  resultsVisibility: ResultsVisibility;
+  scheduled: { start: string; end: string; by: 'organizer' | 'deadline' } | null;
+  cancelReason: string | null;
+  revision: bigint;
+  /** Position of the stream's newest event the read model has applied. */
+  position: bigint;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ParticipantRecord {
+  userId: string;
+  required: boolean;
+  viaGroupId: string | null;
+  submitted: boolean;
+  response: ParticipantResponse;
+}
+
+export interface SubmissionRecord {
+  participantId: string;
+  slots: AvailabilitySlot[];
+  revision: bigint;
+  position: bigint;
+  submittedAt: string;
+}
+
+export interface LoadedMeetingRecord {
+  meeting: MeetingRecord;
+  /** In order of invitation. */
+  participants: ParticipantRecord[];
+  /** Current (non-empty) submissions only. */
+  submissions: SubmissionRecord[];
+}
+
+interface MeetingRow {
+  id: string;
+  title: string;
+  description: string;
+  location: string;
+  organizer_id: string;
+  duration_minutes: number;
+  timezone: string;
+  status: MeetingStatus;
+  proposed_windows: InstantWindow[];
+  group_ids: string[];
+  deadline: Date | null;
+  auto_schedule: boolean;
+  results_visibility: ResultsVisibility;
+  scheduled_start: Date | null;
+  scheduled_end: Date | null;
+  scheduled_by: 'organizer' | 'deadline' | null;
+  cancel_reason: string | null;
+  revision: string;
+  position: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The meeting with its participants and current submissions; undefined when the read model does not know it. */
+export async function loadMeeting(knex: Knex | Knex.Transaction, id: string): Promise<LoadedMeetingRecord | undefined> {
+  const row = await knex(t('meetings')).where({ id }).first<MeetingRow | undefined>();
+  if (!row) return undefined;
+  const [participants, submissions] = await Promise.all([
+    knex(t('participants')).where({ meeting_id: id }).orderBy(['invited_revision', 'user_id']),
+    knex(t('submissions')).where({ meeting_id: id }).orderBy('participant_id'),
+  ]);
+  return {
+    meeting: meetingOf(row),
+    participants: participants.map(
+      (p: { user_id: string; required: boolean; via_group_id: string | null; submitted: boolean; response: ParticipantResponse }): ParticipantRecord => ({
+        userId: p.user_id,
+        required: p.required,
+        viaGroupId: p.via_group_id,
+        submitted: p.submitted,
+        response: p.response,
+      }),
+    ),
+    submissions: submissions.map(
+      (s: { participant_id: string; slots: AvailabilitySlot[]; revision: string; position: string; submitted_at: Date }): SubmissionRecord => ({
+        participantId: s.participant_id,
+        slots: s.slots,
+        revision: BigInt(s.revision),
+        position: BigInt(s.position),
+        submittedAt: s.submitted_at.toISOString(),
+      }),
+    ),
+  };
+}
+
+export interface MeetingListFilter {
+  userId: string;
+  /** Without a role: meetings the user organises or takes part in. */
+  role?: 'organizer' | 'participant';
+  status?: MeetingStatus;
+  limit: number;
+  /** Keyset cursor: the last row of the previous page (newest first). */
+  after?: { createdAt: string; id: string };
+}
+
+/** The user's meetings, newest first; one row more than `limit` tells that a next page exists. */
+export async function listMeetingsOf(knex: Knex, f: MeetingListFilter): Promise<MeetingRecord[]> {
+  const query = knex(t('meetings'))
+    .select('*')
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(f.limit + 1);
+  const participates = knex(t('participants')).select('meeting_id').where('user_id', f.userId);
+  if (f.role === 'organizer') query.where('organizer_id', f.userId);
+  else if (f.role === 'participant') query.whereIn('id', participates);
+  else query.where((w) => w.where('organizer_id', f.userId).orWhereIn('id', participates));
+  if (f.status) query.where('status', f.status);
+  if (f.after) query.whereRaw('(created_at, id) < (?, ?)', [f.after.createdAt, f.after.id]);
+  const rows: MeetingRow[] = await query;
+  return rows.map(meetingOf);
+}
+
+/** Meetings still polling whose deadline is at or before `now` (the deadline sweeper's input). */
+export async function overduePolls(knex: Knex, now: Date, limit: number): Promise<Array<{ id: string; deadline: string }>> {
+  const rows: Array<{ id: string; deadline: Date }> = await knex(t('meetings'))
+    .select('id', 'deadline')
+    .where('status', 'polling')
+    .whereNotNull('deadline')
+    .where('deadline', '<=', now)
+    .orderBy(['deadline', 'id'])
+    .limit(limit);
+  return rows.map((r) => ({ id: r.id, deadline: r.deadline.toISOString() }));
+}
+
+function meetingOf(row: MeetingRow): MeetingRecord {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    location: row.location,
+    organizerId: row.organizer_id,
+    durationMinutes: row.duration_minutes,
+    timezone: row.timezone,
+    status: row.status,
+    proposedWindows: row.proposed_windows,
+    groupIds: row.group_ids,
+    deadline: row.deadline?.toISOString() ?? null,
+    autoSchedule: row.auto_schedule,
+    resultsVisibility: row.results_visibility,
+    scheduled:
+      row.scheduled_start && row.scheduled_end && row.scheduled_by
+        ? { start: row.scheduled_start.toISOString(), end: row.scheduled_end.toISOString(), by: row.scheduled_by }
+        : null,
+    cancelReason: row.cancel_reason,
+    revision: BigInt(row.revision),
+    position: BigInt(row.position),
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
