@@ -155,7 +155,7 @@ describe('tessera projections', () => {
     const status = JSON.parse(json.stdout);
     expect(status.head).toBe(head);
     expect(status.items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'schedulingPeople', 'groups', 'schedulingBusyTime', 'meetings', 'ticketingReactor', 'remindersReactor']);
-    const versions = { ticketing: 2, users: 1, notifications: 1, schedulingPeople: 1, groups: 1, schedulingBusyTime: 1, meetings: 1, ticketingReactor: 1, remindersReactor: 1 } as Record<string, number>;
+    const versions = { ticketing: 2, users: 1, notifications: 3, schedulingPeople: 1, groups: 1, schedulingBusyTime: 1, meetings: 1, ticketingReactor: 1, remindersReactor: 1 } as Record<string, number>;
     for (const item of status.items) expect(item).toMatchObject({ version: versions[item.name], position: head, lagEvents: 0, state: 'live', runnerActive: true, failure: null });
 
     const human = await runCli(['projections', 'status'], env);

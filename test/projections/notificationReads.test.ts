@@ -66,7 +66,7 @@ describe('read marks over HTTP', () => {
 
     const before = await alice.get('/v1/me/notifications', { 'X-Min-Position': String(cancelled.body.position) });
     expect(before.body.items).toEqual([
-      { id: uuidv5(`${cancelled.body.position}:${aliceId}:reservation-cancelled`, NOTIFICATION_ID_NAMESPACE), kind: 'reservation-cancelled', eventId: event.id, data: { reservationId, reason: null }, createdAt: expect.any(String), read: false },
+      { id: uuidv5(`${cancelled.body.position}:${aliceId}:reservation-cancelled`, NOTIFICATION_ID_NAMESPACE), kind: 'reservation-cancelled', source: 'ticketing', eventId: event.id, data: { reservationId, reason: null }, createdAt: expect.any(String), read: false },
     ]);
     const id = before.body.items[0].id as string;
     expect((await alice.post(`/v1/me/notifications/${id}/read`)).status).toBe(204);

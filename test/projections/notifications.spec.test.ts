@@ -62,7 +62,7 @@ const row = (position: number, userId: string, kind: string, data: unknown) => (
 });
 const live = (position: number, userId: string, kind: string, data: unknown) => ({
   type: 'notification',
-  notification: { id: idOf(position, userId, kind), kind, eventId, data, createdAt: at(position), read: false },
+  notification: { id: idOf(position, userId, kind), kind, source: 'ticketing', eventId, data, createdAt: at(position), read: false },
 });
 
 describe('notifications projection (ticketing source)', () => {

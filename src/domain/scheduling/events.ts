@@ -114,6 +114,18 @@ export type MeetingScheduled = DomainEvent<
 /** Every answer goes back to pending. */
 export type MeetingRescheduled = DomainEvent<'MeetingRescheduled', { meetingId: string; start: string; end: string }>;
 export type MeetingCancelled = DomainEvent<'MeetingCancelled', { meetingId: string; reason: string | null }>;
+/**
+ * Added to the contract (docs/scheduling.md §6.3): the deadline job reminded the
+ * participants who had not submitted 24 h before the deadline. Recorded so that the
+ * reminder is sent once and the notifications are projected from the history.
+ */
+export type MeetingDeadlineReminderSent = DomainEvent<'MeetingDeadlineReminderSent', { meetingId: string; participantIds: string[]; deadline: string }>;
+/**
+ * Added to the contract (docs/scheduling.md §6.3): the deadline passed and the poll was
+ * not scheduled by it — `autoSchedule` off, or no candidate anyone can make. The organizer
+ * is told; they may still schedule. (A deadline blocks submissions by time alone.)
+ */
+export type MeetingPollClosed = DomainEvent<'MeetingPollClosed', { meetingId: string; deadline: string; reason: 'not-auto-scheduled' | 'no-available-time' }>;
 
 export type MeetingEvent =
   | MeetingProposed
@@ -123,7 +135,9 @@ export type MeetingEvent =
   | InvitationAnswered
   | MeetingScheduled
   | MeetingRescheduled
-  | MeetingCancelled;
+  | MeetingCancelled
+  | MeetingDeadlineReminderSent
+  | MeetingPollClosed;
 export const meetingEventTypes = [
   'MeetingProposed',
   'ParticipantInvited',
@@ -133,6 +147,8 @@ export const meetingEventTypes = [
   'MeetingScheduled',
   'MeetingRescheduled',
   'MeetingCancelled',
+  'MeetingDeadlineReminderSent',
+  'MeetingPollClosed',
 ] as const satisfies readonly MeetingEvent['type'][];
 
 export type SchedulingEvent = AvailabilityEvent | GroupEvent | MeetingEvent;

@@ -8,6 +8,7 @@
 import { assertNever, type Decider } from '../shared/decider.js';
 import { conflict, forbidden, invalid, notFound } from '../shared/errors.js';
 import type { Command, DecisionMeta } from '../shared/messages.js';
+import { closePoll, remindBeforeDeadline } from './deadline.js';
 import type {
   AvailabilitySlot,
   InstantWindow,
@@ -58,6 +59,9 @@ export type ScheduleMeeting = Command<'ScheduleMeeting', { start: string; by: 'o
 export type RescheduleMeeting = Command<'RescheduleMeeting', { start: string }>;
 export type AnswerInvitation = Command<'AnswerInvitation', { response: InvitationResponse }>;
 export type CancelMeeting = Command<'CancelMeeting', { reason: string | null }>;
+/** The deadline jobs' (actor `system`; decisions in ./deadline.ts). */
+export type RemindBeforeDeadline = Command<'RemindBeforeDeadline', Record<string, never>>;
+export type ClosePoll = Command<'ClosePoll', { reason: 'not-auto-scheduled' | 'no-available-time' }>;
 
 export type MeetingCommand =
   | ProposeMeeting
@@ -67,7 +71,9 @@ export type MeetingCommand =
   | ScheduleMeeting
   | RescheduleMeeting
   | AnswerInvitation
-  | CancelMeeting;
+  | CancelMeeting
+  | RemindBeforeDeadline
+  | ClosePoll;
 
 // ---- state ----
 
@@ -97,6 +103,9 @@ export interface ProposedMeeting {
   resultsVisibility: ResultsVisibility;
   scheduled: { start: string; end: string; by: 'organizer' | 'deadline' } | null;
   cancelReason: string | null;
+  /** The deadline jobs' marks: the reminder went out / the poll was closed without scheduling. */
+  deadlineReminded: boolean;
+  pollClosed: boolean;
   /** In order of invitation. */
   participants: ReadonlyMap<string, ParticipantState>;
 }
@@ -133,6 +142,8 @@ export function evolveMeeting(state: MeetingState, event: MeetingEvent): Meeting
       resultsVisibility: d.resultsVisibility,
       scheduled: null,
       cancelReason: null,
+      deadlineReminded: false,
+      pollClosed: false,
       participants: new Map(d.participants.map((p) => [p.userId, newParticipant(p)])),
     };
   }
@@ -159,6 +170,10 @@ export function evolveMeeting(state: MeetingState, event: MeetingEvent): Meeting
     }
     case 'MeetingCancelled':
       return { ...state, status: 'cancelled', cancelReason: event.data.reason };
+    case 'MeetingDeadlineReminderSent':
+      return { ...state, deadlineReminded: true };
+    case 'MeetingPollClosed':
+      return { ...state, pollClosed: true };
     default:
       return assertNever(event);
   }
@@ -217,6 +232,10 @@ export function decideMeeting(command: MeetingCommand, state: MeetingState): Mee
     case 'CancelMeeting':
       requireOrganizer(command.meta, state);
       return [{ type: 'MeetingCancelled', data: { meetingId: state.meetingId, reason: command.data.reason } }];
+    case 'RemindBeforeDeadline':
+      return remindBeforeDeadline(command, state);
+    case 'ClosePoll':
+      return closePoll(command, state);
     default:
       return assertNever(command);
   }
@@ -280,7 +299,7 @@ function checkParticipants(participants: readonly MeetingParticipant[], organize
   }
 }
 
-function requireOrganizer(meta: DecisionMeta, state: ProposedMeeting): void {
+export function requireOrganizer(meta: DecisionMeta, state: ProposedMeeting): void {
   if (meta.actorId !== state.organizerId && !meta.actorIsAdmin) throw forbidden('not-organizer', 'Only the organizer may do this');
 }
 

@@ -71,6 +71,8 @@ export function evolveMeetingCalendar(state: MeetingCalendar, event: MeetingEven
     case 'ParticipantRemoved':
       return { ...state, attendees: state.attendees.filter((a) => a.userId !== event.data.userId) };
     case 'AvailabilitySubmitted':
+    case 'MeetingDeadlineReminderSent':
+    case 'MeetingPollClosed':
       return state;
     case 'InvitationAnswered': {
       const { participantId, response } = event.data;

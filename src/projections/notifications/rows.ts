@@ -1,7 +1,7 @@
 /** Row shapes of the notifications read model (schema rm_notifications), as pg returns them. */
 
-/** Which context a notification comes from; its subject is that context's aggregate (ticketing: the event). */
-export type NotificationSource = 'ticketing' | 'identity' | 'reminders';
+/** Which context a notification comes from; its subject is that context's aggregate (ticketing: the event; scheduling: the meeting; identity: the user). */
+export type NotificationSource = 'ticketing' | 'scheduling' | 'identity';
 
 export interface NotificationRow {
   id: string;

@@ -43,6 +43,9 @@ async function setup(db: Knex | Knex.Transaction, s: string): Promise<void> {
       scheduled_end timestamptz,
       scheduled_by text,
       cancel_reason text,
+      -- the deadline jobs' marks (MeetingDeadlineReminderSent, MeetingPollClosed): the sweeper skips what is done
+      deadline_reminded boolean NOT NULL DEFAULT false,
+      poll_closed boolean NOT NULL DEFAULT false,
       revision bigint NOT NULL,
       -- position of the newest event of the stream: a live update's eventPosition
       position bigint NOT NULL,
@@ -168,6 +171,12 @@ async function applyToMeeting(event: Exclude<MeetingEvent, { type: 'MeetingPropo
       return;
     case 'MeetingCancelled':
       await touchMeeting(on, { status: 'cancelled', cancel_reason: event.data.reason });
+      return;
+    case 'MeetingDeadlineReminderSent':
+      await touchMeeting(on, { deadline_reminded: true });
+      return;
+    case 'MeetingPollClosed':
+      await touchMeeting(on, { poll_closed: true });
       return;
     default:
       assertNever(event);
