@@ -12,6 +12,7 @@ import { notificationsStreamModels } from '../cli/streamModels.js';
 import { TicketingCommands } from '../commands/ticketing/ticketingCommands.js';
 import { emailJobs, type AttachmentProvider } from '../jobs/emailJobs.js';
 import { combineJobs, type ContextJobs } from '../jobs/jobs.js';
+import { calendarAttachments } from '../jobs/mail/calendarAttachments.js';
 import type { LinkTokens } from '../jobs/mail/linkTokens.js';
 import { MailTemplates } from '../jobs/mail/templates.js';
 import { reminderJobs, remindersReactor } from '../jobs/reminderJobs.js';
@@ -49,7 +50,11 @@ export const notificationsContext: BoundedContext<NotificationServices> = {
   name: 'notifications',
   streams: () => notificationsStreamModels(),
   projections: () => [notificationsProjection()],
-  services: ({ mail }) => ({ templates: new MailTemplates(), links: mail.links, attachments: [] }),
+  services: ({ mail, config, knex, store, commands }) => ({
+    templates: new MailTemplates(),
+    links: mail.links,
+    attachments: [calendarAttachments({ knex, store, ticketing: new TicketingCommands(commands), publicUrl: config.mail.publicUrl })],
+  }),
   reactors: (jobs) => [remindersReactor(jobs)],
   jobs: (platform, services) => {
     const { commands, store, jobs, knex, logger, clock } = platform;

@@ -20,11 +20,12 @@ import { systemMeta } from '../commands/meta.js';
 import type { CommandRuntime } from '../commands/runtime.js';
 import type { TicketingCommands } from '../commands/ticketing/ticketingCommands.js';
 import type { ReminderKind, ReminderOccurrence } from '../domain/notifications/reminder.js';
-import { DEFAULT_MEETING_REMINDER_MINUTES, meetingStreamName, type MeetingEvent } from '../domain/scheduling/events.js';
-import { evolveMeetingCalendar, initialMeetingCalendar, meetingReminderRecipients, type MeetingCalendar } from '../domain/scheduling/meetingCalendar.js';
+import { DEFAULT_MEETING_REMINDER_MINUTES, type MeetingEvent } from '../domain/scheduling/events.js';
+import { meetingReminderRecipients } from '../domain/scheduling/meetingCalendar.js';
 import { DomainError } from '../domain/shared/errors.js';
 import type { TicketedEventEvent } from '../domain/ticketing/index.js';
 import type { EventStore, RecordedEvent } from '../eventstore/eventStore.js';
+import { loadMeetingCalendar } from '../notifications/loadMeetingCalendar.js';
 import { projectionSchema, type Projection, type ProjectionContext } from '../projections/projection.js';
 import { jobId, type ContextJobs, type JobHandlers, type JobQueue } from './jobs.js';
 
@@ -148,19 +149,8 @@ async function currentEvent(ticketing: TicketingCommands, eventId: string): Prom
   return { kind: 'event-reminder', subjectId: eventId, title, start: startsAt, end: endsAt, recipients, remindAt: new Date(Date.parse(startsAt) - EVENT_REMINDER_LEAD_MS) };
 }
 
-/** Folds the meeting's stream straight from the store (no runtime cache: the meeting commands own that). */
-export async function loadMeetingCalendar(store: EventStore, meetingId: string): Promise<MeetingCalendar> {
-  let state = initialMeetingCalendar();
-  for (let from = 0n; ; ) {
-    const events = await store.readStream(meetingStreamName(meetingId), { fromRevision: from, maxCount: 1000 });
-    for (const event of events) state = evolveMeetingCalendar(state, { type: event.type, data: event.data } as MeetingEvent);
-    if (events.length < 1000) return state;
-    from = events.at(-1)!.revision + 1n;
-  }
-}
-
 async function currentMeeting(store: EventStore, meetingId: string): Promise<Current | undefined> {
-  const meeting = await loadMeetingCalendar(store, meetingId);
+  const { meeting } = await loadMeetingCalendar(store, meetingId);
   if (meeting.status !== 'scheduled' || !meeting.scheduled) return undefined;
   const { start, end } = meeting.scheduled;
   return {
