@@ -201,6 +201,8 @@ const PATH_NOUNS: Record<string, string> = {
   users: 'user',
   collaborators: 'collaborator’s user',
   'api-keys': 'API key',
+  meetings: 'meeting',
+  participants: 'participant’s user',
 };
 const PATH_EXAMPLES: Record<string, string> = {
   events: EXAMPLE.eventId,
@@ -210,6 +212,8 @@ const PATH_EXAMPLES: Record<string, string> = {
   users: EXAMPLE.userId,
   collaborators: EXAMPLE.userId,
   'api-keys': '7b3e9f2a-1c4d-4e5f-8a6b-9c0d1e2f3a4b',
+  meetings: '3d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a',
+  participants: EXAMPLE.userId,
 };
 
 const QUERY_AND_HEADER_DOCS: Record<string, FieldDoc> = {
@@ -227,6 +231,8 @@ const QUERY_AND_HEADER_DOCS: Record<string, FieldDoc> = {
   'idempotency-key': { description: 'Makes a retry safe: the same key and body replay the first answer for 24 h.', example: 'c6a1f0b2-reserve-1' },
   'if-match': { description: 'Optimistic concurrency: the ETag (W/"<revision>") you read; 412 if it changed since.', example: 'W/"4"' },
   'x-min-position': { description: 'Read your write: wait (≤ 5 s) until the read models reached this `position`, else 503.', example: '63504385' },
+  // meetings
+  role: { description: 'Only meetings where I am the `organizer`, or a `participant` (default: both).', example: 'participant' },
 };
 
 const BODY_DOCS: Record<string, FieldDoc> = {
@@ -266,6 +272,27 @@ const BODY_DOCS: Record<string, FieldDoc> = {
   newPassword: { description: 'The new password (at least 10 characters).', example: 'staple battery horse correct' },
   scopes: { description: 'What the API key may do: `read` (GET only) and/or `write` (everything else too; implies read). Never admin, API keys or the password.', example: ['read'] },
   expiresAt: { description: 'When the API key stops working: ISO-8601 with offset, in the future, at most ten years ahead; omit for no expiry.', example: '2030-01-01T00:00:00Z' },
+  // meetings (docs/scheduling.md §3)
+  location: { description: 'Where the meeting happens (free text).', example: 'Room 4.2' },
+  durationMinutes: { description: 'Length of the meeting in minutes, 5–1440.', example: 60 },
+  proposedWindows: {
+    description: 'A poll: 1–50 windows the time is chosen from, each at least durationMinutes long. Leave out for a fixed-time meeting.',
+    example: [{ start: '2026-12-07T09:00:00Z', end: '2026-12-07T12:00:00Z' }],
+  },
+  start: {
+    description: 'Start, ISO-8601 with `Z` or an offset (a local time is refused): of a fixed-time meeting or the chosen time, or of a window or slot.',
+    example: '2026-12-07T10:00:00+01:00',
+  },
+  end: { description: 'End of a window or slot, ISO-8601 with `Z` or an offset; after its start.', example: '2026-12-07T12:00:00+01:00' },
+  participantIds: { description: 'Required participants (user ids).', example: [EXAMPLE.userId] },
+  optionalParticipantIds: { description: 'Optional participants (user ids); listed in both → required.', example: [] },
+  groupIds: { description: 'Groups the caller belongs to: their members are invited now, as required participants.', example: [] },
+  deadline: { description: 'A poll’s deadline, ISO-8601 with offset, in the future: submissions close then.', example: '2026-12-05T17:00:00Z' },
+  autoSchedule: { description: 'At the deadline, schedule the top recommendation (default false).', example: false },
+  resultsVisibility: { description: 'Who sees everyone’s submissions: `participants` (default) or the `organizer` only.', example: 'participants' },
+  slots: { description: 'The times I can make, each inside one proposed window; [] withdraws my submission.', example: [{ start: '2026-12-07T09:00:00Z', end: '2026-12-07T11:00:00Z', preference: 'yes' }] },
+  preference: { description: '`yes` (default) or `if-need-be`.', example: 'yes' },
+  response: { description: 'My answer: `accepted`, `declined` or `tentative`.', example: 'accepted' },
 };
 
 /** An enum's first value is example enough when the glossary has none. */

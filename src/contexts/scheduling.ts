@@ -2,7 +2,9 @@
  * The scheduling context: weekly availability, groups, busy time, suggestions and
  * meetings (docs/scheduling.md).
  */
+import { meetingRoutes } from '../api/scheduling/meetingRoutes.js';
 import { AvailabilityCommands } from '../commands/scheduling/availabilityCommands.js';
+import { MeetingCommands } from '../commands/scheduling/meetingCommands.js';
 import { availabilityProjection } from '../projections/scheduling/availabilityProjection.js';
 import type { BoundedContext } from '../contexts.js';
 import { busyTimeProjection } from '../projections/scheduling/busyTimeProjection.js';
@@ -11,12 +13,15 @@ import { meetingsProjection } from '../projections/scheduling/meetingsProjection
 
 export interface SchedulingServices {
   availability: AvailabilityCommands;
+  meetings: MeetingCommands;
 }
 
 export const schedulingContext: BoundedContext<SchedulingServices> = {
   name: 'scheduling',
   streams: () => [],
   projections: () => [availabilityProjection(), groupsProjection(), busyTimeProjection(), meetingsProjection()],
-  services: ({ commands }) => ({ availability: new AvailabilityCommands(commands) }),
-  routes: () => [],
+  services: ({ commands, knex }) => ({ availability: new AvailabilityCommands(commands), meetings: new MeetingCommands(commands, knex) }),
+  // Meetings are decided on the domain state (as events are): a check right after a write must not see stale roles.
+  roleLoaders: ({ meetings }) => ({ meeting: meetings.membershipOf }),
+  routes: ({ knex, store, resources }, { meetings }) => [...meetingRoutes({ knex, store, resources, meetings })],
 };

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROBLEM_CODES, problemsOf, type ProblemCode } from '../../src/api/problemCodes.js';
 import type { RouteDefinition } from '../../src/api/routes.js';
+import { loadPeople } from '../../src/projections/scheduling/people.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { eventually } from '../support/processes.js';
 
@@ -186,6 +187,44 @@ describe('every route answers what its documented response schema says', () => {
     await ok('POST /v1/me/notifications/:id/read', { token: fan, params: { id: notes.body.items[0].id } });
     await ok('POST /v1/me/notifications/read-all', { token: fan });
     await ok('POST /v1/events/:id/cancel', { token: organizer, params: p, body: { reason: 'Contract tested' } });
+  });
+
+  it('meetings: propose, read, submit, schedule, answer, participants, history, cancel', async () => {
+    // participants must be people the scheduling context knows (registered users)
+    const register = async (name: string) => {
+      const res = await send('POST /v1/auth/register', { body: { email: `${name}-${randomUUID()}@example.com`, password: 'correct horse battery', name, timezone: 'Europe/Berlin' } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return { id: res.body.user.id as string, token: res.body.accessToken as string };
+    };
+    const org = await register('Meeting organizer');
+    const ann = await register('Meeting participant');
+    await eventually('participants known to scheduling', async () => (await loadPeople(app.tessera.knex, [ann.id])).size === 1);
+    const day = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
+    const window = { start: `${day}T09:00:00.000Z`, end: `${day}T12:00:00.000Z` };
+    const poll = { title: 'Contract sync', durationMinutes: 60, timezone: 'Europe/Berlin', proposedWindows: [window], participantIds: [ann.id] };
+    await problem('POST /v1/meetings', 'unknown-users', { token: org.token, body: { ...poll, participantIds: [randomUUID()] } });
+    await problem('POST /v1/meetings', 'window-shorter-than-duration', { token: org.token, body: { ...poll, durationMinutes: 240 } });
+    const fixed = await ok('POST /v1/meetings', { token: org.token, body: { title: 'Contract kick-off', durationMinutes: 30, timezone: 'Europe/Berlin', start: window.start, participantIds: [ann.id] } });
+    expect(fixed.body.availabilityCheck).toEqual([{ userId: ann.id, status: 'unknown', conflicts: [] }]);
+    const created = await ok('POST /v1/meetings', { token: org.token, body: poll });
+    const p = { id: created.body.id as string };
+    await ok('GET /v1/meetings/:id', { token: ann.token, params: p });
+    await ok('GET /v1/meetings/:id', { token: org.token, params: p, query: 'asOfRevision=0' });
+    await problem('GET /v1/meetings/:id', 'revision-not-found', { token: org.token, params: p, query: 'asOfRevision=99' });
+    await problem('POST /v1/meetings/:id/rsvp', 'meeting-not-scheduled', { token: ann.token, params: p, body: { response: 'accepted' } });
+    await problem('POST /v1/meetings/:id/availability', 'outside-proposed-windows', { token: ann.token, params: p, body: { slots: [{ start: window.start, end: `${day}T13:00:00.000Z` }] } });
+    await ok('POST /v1/meetings/:id/availability', { token: ann.token, params: p, body: { slots: [{ ...window, preference: 'yes' }] } });
+    await ok('GET /v1/meetings/:id/availability', { token: ann.token, params: p });
+    await ok('POST /v1/meetings/:id/participants', { token: org.token, params: p, body: { optionalParticipantIds: [ann.id] } });
+    const scheduled = await ok('POST /v1/meetings/:id/schedule', { token: org.token, params: p, body: { start: window.start } });
+    expect(scheduled.body.participants[0].response).toBe('accepted');
+    await problem('POST /v1/meetings/:id/schedule', 'meeting-not-polling', { token: org.token, params: p, body: { start: window.start } });
+    await ok('POST /v1/meetings/:id/rsvp', { token: ann.token, params: p, body: { response: 'tentative' } });
+    const moved = await ok('POST /v1/meetings/:id/reschedule', { token: org.token, params: p, body: { start: `${day}T10:00:00.000Z` } });
+    await ok('GET /v1/me/meetings', { token: ann.token, query: 'role=participant', headers: { 'X-Min-Position': moved.body.position } });
+    await ok('GET /v1/meetings/:id/history', { token: ann.token, params: p });
+    await ok('DELETE /v1/meetings/:id/participants/:userId', { token: ann.token, params: { id: p.id, userId: ann.id } });
+    await ok('POST /v1/meetings/:id/cancel', { token: org.token, params: p, body: { reason: 'Contract tested' } });
   });
 
   it('the scenario reached every route of the route table', () => {

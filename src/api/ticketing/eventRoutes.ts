@@ -9,6 +9,7 @@ import { HttpError } from '../problem.js';
 import type { ProblemCode } from '../problemCodes.js';
 import { access, route, schemas, type RouteDefinition, positionHeader } from '../routes.js';
 import { queryInstant } from '../schemas.js';
+import { historyQuery, streamHistory } from '../streamHistory.js';
 import { eventDto, eventDtoOfState } from './dtoBuilders.js';
 import { eventPageSchema, eventSchema, historySchema } from './dtos.js';
 import {
@@ -165,27 +166,8 @@ export function eventRoutes(deps: TicketingRouteDeps): { lifecycle: RouteDefinit
     response: historySchema,
     access: team,
     params: eventParams,
-    query: z.object({ fromRevision: schemas.revision.optional(), limit: z.coerce.number().int().min(1).max(100).default(50) }),
-    handler: async (ctx) => {
-      const events = await deps.store.readStream(ticketedEventStreamName(ctx.params.id), {
-        fromRevision: ctx.query.fromRevision ?? 0n,
-        maxCount: ctx.query.limit + 1,
-      });
-      const page = events.slice(0, ctx.query.limit);
-      const items = page.map((e) => ({
-        revision: e.revision.toString(),
-        position: e.position.toString(),
-        type: e.type,
-        data: e.data as Record<string, unknown>, // domain event data is always an object
-        recordedAt: e.recordedAt.toISOString(),
-        actorId: e.metadata.actorId ?? null,
-        correlationId: e.metadata.correlationId ?? null,
-        causationId: e.metadata.causationId ?? null,
-      }));
-      const next = events[ctx.query.limit];
-      // answered from the stream: X-Position is the newest event on this page
-      return { body: { items, nextFromRevision: next ? next.revision.toString() : null }, headers: positionHeader(page.at(-1)?.position) };
-    },
+    query: historyQuery,
+    handler: (ctx) => streamHistory(deps.store, ticketedEventStreamName(ctx.params.id), ctx.query),
   });
 
   const collaborators = [

@@ -90,20 +90,12 @@ export async function loadMeeting(knex: Knex | Knex.Transaction, id: string): Pr
   const row = await knex(t('meetings')).where({ id }).first<MeetingRow | undefined>();
   if (!row) return undefined;
   const [participants, submissions] = await Promise.all([
-    knex(t('participants')).where({ meeting_id: id }).orderBy(['invited_revision', 'user_id']),
+    knex(t('participants')).where({ meeting_id: id }).orderBy(['invited_revision', 'invited_place']),
     knex(t('submissions')).where({ meeting_id: id }).orderBy('participant_id'),
   ]);
   return {
     meeting: meetingOf(row),
-    participants: participants.map(
-      (p: { user_id: string; required: boolean; via_group_id: string | null; submitted: boolean; response: ParticipantResponse }): ParticipantRecord => ({
-        userId: p.user_id,
-        required: p.required,
-        viaGroupId: p.via_group_id,
-        submitted: p.submitted,
-        response: p.response,
-      }),
-    ),
+    participants: participants.map(participantOf),
     submissions: submissions.map(
       (s: { participant_id: string; slots: AvailabilitySlot[]; revision: string; position: string; submitted_at: Date }): SubmissionRecord => ({
         participantId: s.participant_id,
@@ -127,7 +119,7 @@ export interface MeetingListFilter {
 }
 
 /** The user's meetings, newest first; one row more than `limit` tells that a next page exists. */
-export async function listMeetingsOf(knex: Knex, f: MeetingListFilter): Promise<MeetingRecord[]> {
+export async function listMeetingsOf(knex: Knex | Knex.Transaction, f: MeetingListFilter): Promise<MeetingRecord[]> {
   const query = knex(t('meetings'))
     .select('*')
     .orderBy([
@@ -146,7 +138,7 @@ export async function listMeetingsOf(knex: Knex, f: MeetingListFilter): Promise<
 }
 
 /** Meetings still polling whose deadline is at or before `now` (the deadline sweeper's input). */
-export async function overduePolls(knex: Knex, now: Date, limit: number): Promise<Array<{ id: string; deadline: string }>> {
+export async function overduePolls(knex: Knex | Knex.Transaction, now: Date, limit: number): Promise<Array<{ id: string; deadline: string }>> {
   const rows: Array<{ id: string; deadline: Date }> = await knex(t('meetings'))
     .select('id', 'deadline')
     .where('status', 'polling')
@@ -156,6 +148,22 @@ export async function overduePolls(knex: Knex, now: Date, limit: number): Promis
     .limit(limit);
   return rows.map((r) => ({ id: r.id, deadline: r.deadline.toISOString() }));
 }
+
+interface ParticipantRow {
+  user_id: string;
+  required: boolean;
+  via_group_id: string | null;
+  submitted: boolean;
+  response: ParticipantResponse;
+}
+
+const participantOf = (p: ParticipantRow): ParticipantRecord => ({
+  userId: p.user_id,
+  required: p.required,
+  viaGroupId: p.via_group_id,
+  submitted: p.submitted,
+  response: p.response,
+});
 
 function meetingOf(row: MeetingRow): MeetingRecord {
   return {
@@ -182,4 +190,13 @@ function meetingOf(row: MeetingRow): MeetingRecord {
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
+}
+
+/** The participants of each of `meetingIds`, in order of invitation (one query for a page of meetings). */
+export async function participantsOfMeetings(knex: Knex | Knex.Transaction, meetingIds: readonly string[]): Promise<Map<string, ParticipantRecord[]>> {
+  const byMeeting = new Map<string, ParticipantRecord[]>(meetingIds.map((id) => [id, []]));
+  if (meetingIds.length === 0) return byMeeting;
+  const rows: Array<ParticipantRow & { meeting_id: string }> = await knex(t('participants')).whereIn('meeting_id', meetingIds).orderBy(['meeting_id', 'invited_revision', 'invited_place']);
+  for (const row of rows) byMeeting.get(row.meeting_id)?.push(participantOf(row));
+  return byMeeting;
 }

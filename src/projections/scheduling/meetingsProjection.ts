@@ -62,8 +62,9 @@ async function setup(db: Knex | Knex.Transaction, s: string): Promise<void> {
       via_group_id text,
       submitted boolean NOT NULL DEFAULT false,
       response text NOT NULL DEFAULT 'pending' CHECK (response IN ('pending', 'accepted', 'declined', 'tentative')),
-      -- order of invitation: the revision that added them
+      -- order of invitation: the revision that added them, then their place in that event's list
       invited_revision bigint NOT NULL,
+      invited_place integer NOT NULL,
       PRIMARY KEY (meeting_id, user_id)
     );
     CREATE INDEX participants_user_idx ON ${s}.participants (user_id, meeting_id);
@@ -137,14 +138,26 @@ async function proposed(d: Extract<MeetingEvent, { type: 'MeetingProposed' }>['d
     })
     .onConflict('id')
     .ignore();
-  for (const participant of d.participants) await invite(on, participant);
-}
-
-async function invite(on: Applying, p: { userId: string; required: boolean; viaGroupId: string | null }): Promise<void> {
+  if (d.participants.length === 0) return;
   await table(on, 'participants')
-    .insert({ meeting_id: on.meetingId, user_id: p.userId, required: p.required, via_group_id: p.viaGroupId, invited_revision: on.revision })
+    .insert(d.participants.map((p, place) => participantRow(on, p, place)))
     .onConflict(['meeting_id', 'user_id'])
     .ignore();
+}
+
+type Invited = { userId: string; required: boolean; viaGroupId: string | null };
+
+const participantRow = (on: Applying, p: Invited, place: number) => ({
+  meeting_id: on.meetingId,
+  user_id: p.userId,
+  required: p.required,
+  via_group_id: p.viaGroupId,
+  invited_revision: on.revision,
+  invited_place: place,
+});
+
+async function invite(on: Applying, p: Invited): Promise<void> {
+  await table(on, 'participants').insert(participantRow(on, p, 0)).onConflict(['meeting_id', 'user_id']).ignore();
 }
 
 async function applyToMeeting(event: Exclude<MeetingEvent, { type: 'MeetingProposed' }>, on: Applying): Promise<void> {
