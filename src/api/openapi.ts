@@ -164,7 +164,7 @@ export function buildOpenApiDocument(routes: RouteDefinition[], info: { version:
         [r.successStatus ?? 200]: {
           description: noContent ? 'Done; no body.' : 'Success.',
           ...successHeaders(r),
-          ...(r.response ? { content: { 'application/json': { schema: r.response } } } : {}),
+          ...(r.response ? { content: { [r.mediaType ?? 'application/json']: { schema: r.response } } } : {}),
         },
         ...problemResponses(r),
       },

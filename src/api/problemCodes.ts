@@ -120,6 +120,8 @@ export const PROBLEM_CODES = {
   'outside-proposed-windows': { status: 422, description: 'A slot, or the meeting at the chosen start, does not lie inside one proposed window.' },
   'invalid-slot': { status: 422, description: 'A slot must start before it ends.' },
   'too-many-slots': { status: 422, description: 'At most 200 slots per submission.' },
+  // calendar feed (issue 13 item 4)
+  'calendar-feed-not-found': { status: 404, description: 'No calendar feed has this token: it was replaced by a newer one, or never made.' },
   // the server
   'projection-behind': { status: 503, description: 'The read model has not caught up yet; retry after Retry-After.' },
   'database-unavailable': { status: 503, description: 'The database connection was lost; retry after Retry-After.' },

@@ -1,7 +1,7 @@
 /**
  * Rate limits (DESIGN §11), on rate-limiter-flexible: `/v1/auth/*` per client IP
  * (RATE_LIMIT_AUTH_PER_MIN, default 5), every other `/v1` request per user
- * (RATE_LIMIT_USER_PER_MIN, default 100; per IP while anonymous). Fixed one-minute
+ * (RATE_LIMIT_USER_PER_MIN, default 100; per IP while anonymous; a calendar feed per its token). Fixed one-minute
  * windows kept in Redis when REDIS_URL is set, so the limit holds across API
  * instances; in memory otherwise. Should Redis fail, an in-memory limiter of the same
  * size takes over in each process (limits then hold per process) rather than letting
@@ -17,6 +17,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { HttpError } from '../problem.js';
+import { hashSecret } from './apiKeys.js';
 import type { Principal } from '../routes.js';
 
 const WINDOW_SECONDS = 60;
@@ -72,6 +73,10 @@ export function createRateLimit(opts: RateLimitOptions): RequestHandler {
       if (path.startsWith('/v1/auth/')) {
         bucket = auth;
         key = `ip:${ip}`;
+      } else if (path === '/v1/me/calendar.ics' && typeof req.query.token === 'string') {
+        // Calendar servers poll feeds from shared addresses without Authorization: each feed has a budget of its own.
+        bucket = user;
+        key = `calendar-feed:${hashSecret(req.query.token)}`;
       } else {
         const principal = await opts.authenticate(req).catch(() => undefined);
         bucket = user;
