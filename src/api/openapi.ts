@@ -233,6 +233,9 @@ const QUERY_AND_HEADER_DOCS: Record<string, FieldDoc> = {
   'x-min-position': { description: 'Read your write: wait (≤ 5 s) until the read models reached this `position`, else 503.', example: '63504385' },
   // meetings
   role: { description: 'Only meetings where I am the `organizer`, or a `participant` (default: both).', example: 'participant' },
+  // calendar feed
+  token: { description: 'The calendar feed’s secret (POST /v1/me/calendar-token), not a login token.', example: 'cal_3q2-7wEvjq4hYbq1dV0m6GkqD2c1w0xjvJr0d5yq9kU' },
+  'if-none-match': { description: 'The ETag of the feed you have: 304 while it is unchanged.', example: 'W/"feed-3q2kY9v0bW1xZ8aBcDeFgH"' },
 };
 
 const BODY_DOCS: Record<string, FieldDoc> = {
