@@ -38,7 +38,8 @@ describe('GET /v1/me/calendar.ics', () => {
     // the secret is not kept in the clear
     expect(JSON.stringify(await app.tessera.knex('calendar_feed_tokens').select())).not.toContain(token);
 
-    const start = Date.now() + 10 * 86_400_000;
+    // whole minutes: ICS times have no milliseconds
+    const start = Math.floor(Date.now() / 60_000) * 60_000 + 10 * 86_400_000;
     const event = await organizer.http.post('/v1/events', {
       title: 'Jazz night',
       startsAt: new Date(start).toISOString(),

@@ -38,7 +38,7 @@ export function calendarFeedRoutes(deps: { feeds: CalendarFeeds }): RouteDefinit
       summary: 'My calendar as an iCalendar feed, for calendar subscriptions (webcal); the token from POST /v1/me/calendar-token is the credential',
       tags: ['scheduling'],
       access: access.public,
-      query: z.object({ token: z.string().min(1).max(200) }),
+      query: z.object({ token: z.string().min(1).max(500) }),
       mediaType: 'text/calendar',
       response: calendarFeedSchema,
       problems: ['calendar-feed-not-found'],
