@@ -11,26 +11,36 @@ import type { ReminderSent } from '../../src/domain/notifications/reminder.js';
 import { meetingStreamName, type MeetingEvent } from '../../src/domain/scheduling/events.js';
 import type { RecordedEvent } from '../../src/eventstore/eventStore.js';
 import { startTestApp, testClock, type TestApp } from '../support/app.js';
-import { client } from '../support/http.js';
+import { register } from '../identity/helpers.js';
+import type { client } from '../support/http.js';
 import { eventually } from '../support/processes.js';
+import { startSmtpServer, type TestSmtpServer } from '../support/smtpServer.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const DAY = 24 * 3600_000;
 type Api = ReturnType<typeof client>;
 
 let app: TestApp;
+let smtp: TestSmtpServer;
 const clock = testClock(Date.parse('2031-03-26T12:00:00Z'));
 beforeAll(async () => {
-  app = await startTestApp({ clock: clock.now, env: { REDIS_URL, JOBS_QUEUE: `test-${randomUUID()}` } });
+  smtp = await startSmtpServer();
+  app = await startTestApp({
+    clock: clock.now,
+    env: { REDIS_URL, JOBS_QUEUE: `test-${randomUUID()}`, SMTP_URL: smtp.url, MAIL_FROM: 'Tessera <mail@tessera.example>', MAIL_DISPATCH_INTERVAL_MS: '100' },
+  });
 });
 afterAll(async () => {
   await app?.stop();
+  await smtp?.close();
 });
 
-async function person(): Promise<{ id: string; api: Api }> {
-  const id = randomUUID();
-  return { id, api: client(app.url, await app.tokenFor(id)) };
+async function person(): Promise<{ id: string; email: string; api: Api }> {
+  const account = await register(app.url, { timezone: 'Europe/Berlin' });
+  return { id: account.id, email: account.email, api: account.http };
 }
+
+const mailsOf = (address: string, kind: string) => smtp.received.filter((m) => m.envelopeTo.includes(address) && m.header('X-Tessera-Kind') === kind);
 
 const span = (start: number) => ({ startsAt: new Date(start).toISOString(), endsAt: new Date(start + 7_200_000).toISOString() });
 
@@ -76,6 +86,11 @@ describe('event reminders (24 h before the start, to holders of confirmed seats)
       expect.objectContaining({ kind: 'event-reminder', data: { eventId: moved, title: 'Moved earlier', start: new Date(t0 + 3_000).toISOString(), end: new Date(t0 + 3_000 + 7_200_000).toISOString() } }),
     ]);
     expect(await remindersOf(organizer.api)).toEqual([]);
+
+    // and by mail: once, with the new time, when the last reminder's mail is out
+    await eventually('the last reminder mailed', () => mailsOf(other.email, 'event-reminder').some((m) => m.parsed.subject?.includes('After every other')));
+    await eventually('the holder’s reminder mailed', () => mailsOf(holder.email, 'event-reminder').length > 0);
+    expect(mailsOf(holder.email, 'event-reminder').map((m) => m.parsed.subject)).toEqual([expect.stringContaining('Moved earlier')]);
   });
 });
 
@@ -117,5 +132,7 @@ describe('meeting reminders (reminderMinutes before the start, to the organizer 
     expect((await remindersOf(organizer.api)).map((n) => n.data)).toEqual([{ meetingId, title: 'Retro', start: start.toISOString(), end: end.toISOString() }]);
     expect(await remindersOf(declined.api)).toEqual([]);
     expect(await remindersOf(pending.api)).toEqual([]);
+    await eventually('the organizer’s reminder mailed', () => mailsOf(organizer.email, 'meeting-reminder').length > 0);
+    expect(mailsOf(organizer.email, 'meeting-reminder')[0]!.parsed.subject).toContain('Retro');
   });
 });
