@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { ADMIN_URL } from '../test/support/db.js';
 import { benchCommands } from './commands.js';
+import { benchEmail } from './email.js';
 import { benchEventStore } from './eventstore.js';
 import { benchHttp } from './http.js';
 import { benchProjections } from './projections.js';
@@ -28,6 +29,7 @@ const AREAS = {
   commands: benchCommands,
   projections: benchProjections,
   http: benchHttp,
+  email: benchEmail,
 } as const;
 type Area = keyof typeof AREAS;
 

@@ -184,7 +184,7 @@ export async function startBenchServer(ctx: BenchContext, name: string, mode = c
 }
 
 /** Removes what the bench's server left in Redis: its BullMQ queue (bull:<name>:*) and rate-limit counters. */
-async function deleteKeys(patterns: string[]): Promise<void> {
+export async function deleteKeys(patterns: string[]): Promise<void> {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: true });
   try {
     await redis.connect();

@@ -34,6 +34,14 @@ describe('loadConfig', () => {
     expect(live).toMatchObject({ maxSocketsPerUser: 3, messagesPerSecond: 5, messageBurst: 7 });
   });
 
+  it('e-mail: nothing is sent without SMTP_URL; smtp:// and smtps:// with credentials; PUBLIC_URL without a trailing slash', () => {
+    expect(loadConfig({}).mail).toEqual({ smtpUrl: undefined, from: 'Tessera <no-reply@tessera.local>', publicUrl: 'http://localhost:3000', dispatchIntervalMs: 1000 });
+    const mail = loadConfig({ SMTP_URL: 'smtps://user:secret@mail.example:465', MAIL_FROM: 'Tickets <t@example.org>', PUBLIC_URL: 'https://tickets.example.org/', MAIL_DISPATCH_INTERVAL_MS: '250' }).mail;
+    expect(mail).toEqual({ smtpUrl: 'smtps://user:secret@mail.example:465', from: 'Tickets <t@example.org>', publicUrl: 'https://tickets.example.org', dispatchIntervalMs: 250 });
+    expect(() => loadConfig({ SMTP_URL: 'http://mail.example' })).toThrow(/SMTP_URL must be a URL starting with smtp:\/\/ or smtps:\/\//);
+    expect(() => loadConfig({ PUBLIC_URL: 'tickets.example.org' })).toThrow(/PUBLIC_URL must be a URL starting with http:\/\/ or https:\/\//);
+  });
+
   it.each([
     [{ HEALTH_PORT: '70000' }, 'HEALTH_PORT'],
     [{ READY_MAX_LAG_EVENTS: '0' }, 'READY_MAX_LAG_EVENTS'],

@@ -174,7 +174,19 @@ export async function startTessera(config: Config, logger: Logger = createLogger
     let routes: RouteDefinition[] = [];
     if (config.roles.includes('api')) {
       const accessTokens = new AccessTokens(jwtSecret, config.jwt.accessTokenTtlSeconds);
-      const identity = createIdentity({ knex, store, commands, accessTokens, refreshTokens, progress, adminEmails: config.adminEmails, clock });
+      const smtpConfigured = config.mail.smtpUrl !== undefined;
+      const identity = createIdentity({
+        knex,
+        store,
+        commands,
+        accessTokens,
+        refreshTokens,
+        progress,
+        // with SMTP, ADMIN_EMAILS grants admin only to a verified address (issue 13 item 7)
+        adminEmails: smtpConfigured ? [] : config.adminEmails,
+        verifyEmail: { jobs, links: mail.links, publicUrl: config.mail.publicUrl, smtpConfigured, adminEmails: config.adminEmails },
+        clock,
+      });
       const loaders = roleLoadersOf(contexts, services);
       const resources = new ResourceAccess(loaders);
       const parts = { knex, store, commands, projections, consumers, accessTokens, jobs, clock, identity, resources };

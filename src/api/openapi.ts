@@ -233,8 +233,11 @@ const QUERY_AND_HEADER_DOCS: Record<string, FieldDoc> = {
   'x-min-position': { description: 'Read your write: wait (≤ 5 s) until the read models reached this `position`, else 503.', example: '63504385' },
   // meetings
   role: { description: 'Only meetings where I am the `organizer`, or a `participant` (default: both).', example: 'participant' },
-  // calendar feed
-  token: { description: 'The calendar feed’s secret (POST /v1/me/calendar-token), not a login token.', example: 'cal_3q2-7wEvjq4hYbq1dV0m6GkqD2c1w0xjvJr0d5yq9kU' },
+  // calendar feed; mailed links
+  token: {
+    description: 'GET /v1/me/calendar.ics: the calendar feed’s secret (POST /v1/me/calendar-token), not a login token. Unsubscribe and e-mail verification: the signed token of the link mailed to the user.',
+    example: 'cal_3q2-7wEvjq4hYbq1dV0m6GkqD2c1w0xjvJr0d5yq9kU',
+  },
   'if-none-match': { description: 'The ETag of the feed you have: 304 while it is unchanged.', example: 'W/"feed-3q2kY9v0bW1xZ8aBcDeFgH"' },
 };
 
@@ -296,6 +299,9 @@ const BODY_DOCS: Record<string, FieldDoc> = {
   slots: { description: 'The times I can make, each inside one proposed window; [] withdraws my submission.', example: [{ start: '2026-12-07T09:00:00Z', end: '2026-12-07T11:00:00Z', preference: 'yes' }] },
   preference: { description: '`yes` (default) or `if-need-be`.', example: 'yes' },
   response: { description: 'My answer: `accepted`, `declined` or `tentative`.', example: 'accepted' },
+  token: { description: 'The token of the link mailed to the user (`token=` in the link).', example: 'eyJ1c2VySWQiOiI2ZjFjIn0.k1d9xQ' },
+  emailEnabled: { description: 'false: mail nothing at all (in-app notifications stay); true: mail the kinds switched on.', example: true },
+  emailKinds: { description: 'Per notification kind: true mails it, false keeps it in-app only; kinds left out keep their setting.', example: { 'event-changed': false } },
 };
 
 /** An enum's first value is example enough when the glossary has none. */

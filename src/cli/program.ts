@@ -10,6 +10,7 @@ import { exportEvents } from './export.js';
 import { health } from './health.js';
 import { importEvents } from './import.js';
 import { jobsFailed, jobsRetry } from './jobs.js';
+import { mailPreview } from './mail.js';
 import { migrate } from './migrate.js';
 import { bigintArgument, CliError, countArgument, isPipeClosed, listArgument, OutputClosedError, type CliIo } from './output.js';
 import { projectionsRebuild, projectionsStatus } from './projections.js';
@@ -144,6 +145,15 @@ export function buildProgram(env: CliEnv, io: CliIo, setExitCode: (code: number)
     .description('re-queue every failed job')
     .option('--json', 'machine-readable output')
     .action(run((ctx, opts: { json?: boolean }) => jobsRetry(ctx, opts)));
+
+  const mail = program.command('mail').description('e-mail templates (sent only when SMTP_URL is set)');
+  mail
+    .command('preview')
+    .description('render a mail template with sample data: subject and text by default, or one part with --format')
+    .argument('<kind>', 'the notification kind, e.g. reservation-confirmed')
+    .addOption(new Option('--format <format>', 'only the html or the text part').choices(['html', 'text']))
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action((kind: string, opts: { out?: string; format?: 'html' | 'text' }) => mailPreview(env, io, kind, opts));
 
   return program;
 }

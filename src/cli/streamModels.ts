@@ -110,6 +110,7 @@ export function identityStreamModels(): StreamModel[] {
               ['name', s.name],
               ['timezone', s.timezone],
               ['roles', s.roles.join(', ') || '-'],
+              ['email verified', s.emailVerifiedAt ?? '-'],
               ['registered', s.registeredAt],
             ]
           : [['status', s.status]],

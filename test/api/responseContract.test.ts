@@ -15,6 +15,7 @@ import type { RouteDefinition } from '../../src/api/routes.js';
 import { loadPeople } from '../../src/projections/scheduling/people.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { eventually } from '../support/processes.js';
+import { startSmtpServer, type TestSmtpServer } from '../support/smtpServer.js';
 
 interface Answer {
   status: number;
@@ -32,11 +33,17 @@ describe('every route answers what its documented response schema says', () => {
     return found;
   };
 
+  // e-mail routes (verification, unsubscribe) need mail actually sent: a real SMTP server
+  let smtp: TestSmtpServer;
   beforeAll(async () => {
-    app = await startTestApp({ env: { REDIS_URL: 'redis://127.0.0.1:6379', JOBS_QUEUE: `test-${randomUUID()}`, SWEEPER_INTERVAL_MS: '200' } });
+    smtp = await startSmtpServer();
+    app = await startTestApp({
+      env: { REDIS_URL: 'redis://127.0.0.1:6379', JOBS_QUEUE: `test-${randomUUID()}`, SWEEPER_INTERVAL_MS: '200', SMTP_URL: smtp.url, MAIL_DISPATCH_INTERVAL_MS: '100' },
+    });
   });
   afterAll(async () => {
     await app?.stop();
+    await smtp?.close();
   });
 
   /** One request to `key` ("POST /v1/events/:id/publish"), path parameters filled from `params`. */
@@ -240,6 +247,28 @@ describe('every route answers what its documented response schema says', () => {
     expect(unchanged.status).toBe(304);
     await ok('POST /v1/me/calendar-token', { token });
     await problem('GET /v1/me/calendar.ics', 'calendar-feed-not-found', { query: `token=${encodeURIComponent(feedToken)}` });
+  });
+
+  it('notification settings, one-click unsubscribe and e-mail verification', async () => {
+    const email = `mail-${randomUUID()}@example.com`;
+    const registered = await send('POST /v1/auth/register', { body: { email, password: 'correct horse battery', name: 'Mia', timezone: 'Europe/Berlin' } });
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+    const token = registered.body.accessToken as string;
+    const mailOf = async (kind: string) => {
+      await eventually(`the ${kind} mail`, () => smtp.received.some((m) => m.envelopeTo.includes(email) && m.header('X-Tessera-Kind') === kind));
+      return smtp.received.find((m) => m.envelopeTo.includes(email) && m.header('X-Tessera-Kind') === kind)!;
+    };
+    const tokenIn = (url: string) => new URL(url).searchParams.get('token')!;
+
+    await ok('GET /v1/me/notification-settings', { token });
+    await ok('PATCH /v1/me/notification-settings', { token, body: { emailKinds: { 'event-changed': false } } });
+    const unsubscribe = tokenIn(/^<(.+)>$/.exec((await mailOf('welcome')).header('List-Unsubscribe')!)![1]!);
+    await ok('GET /v1/unsubscribe', { query: `token=${encodeURIComponent(unsubscribe)}` });
+    await ok('POST /v1/unsubscribe', { query: `token=${encodeURIComponent(unsubscribe)}` });
+
+    await ok('POST /v1/auth/verify-email', { token });
+    const link = /Confirm my address: (\S+)/.exec((await mailOf('verify-email')).parsed.text ?? '')![1]!;
+    await ok('POST /v1/auth/verify-email/confirm', { body: { token: tokenIn(link) } });
   });
 
   it('the scenario reached every route of the route table', () => {

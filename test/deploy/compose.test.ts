@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadConfig } from '../../src/config.js';
 
 interface Service {
   image?: string;
@@ -77,6 +78,19 @@ describe('docker-compose.yml', () => {
     expect(services.mailpit!.image).toMatch(/^axllent\/mailpit:/);
     expect(services.mailpit!.ports).toEqual(expect.arrayContaining(['1025:1025', '8025:8025']));
     for (const name of APP) expect(services[name]!.environment?.SMTP_URL).toBe('smtp://mailpit:1025');
+  });
+
+  it('has every app role wait for Mailpit, give mail links a public address, and pass the config check', () => {
+    for (const name of APP) {
+      expect(services[name]!.depends_on?.mailpit?.condition, name).toBe('service_healthy');
+      expect(services[name]!.environment?.PUBLIC_URL, name).toBe('${PUBLIC_URL:-http://localhost:3000}');
+    }
+    // ${VAR:-default} → default, ${VAR:?message} → a value the operator must give
+    const resolve = (value: unknown) =>
+      String(value).replace(/\$\{(\w+):([-?])([^}]*)\}/g, (_m, _name: string, kind: string, rest: string) => (kind === '-' ? rest : 'x'.repeat(40)));
+    const env = Object.fromEntries(Object.entries(services.worker!.environment!).map(([key, value]) => [key, resolve(value)]));
+    const config = loadConfig(env);
+    expect(config.mail).toMatchObject({ smtpUrl: 'smtp://mailpit:1025', from: 'Tessera <no-reply@tessera.local>', publicUrl: 'http://localhost:3000' });
   });
 
   it('refuses to start without a JWT secret and points the app at the compose services', () => {

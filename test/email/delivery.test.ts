@@ -11,8 +11,10 @@ import { client } from '../support/http.js';
 import { eventually } from '../support/processes.js';
 import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../support/smtpServer.js';
 import { register, uniqueEmail } from '../identity/helpers.js';
+import { cliEnv, runCli } from '../cli/cli.js';
 
 const PUBLIC_URL = 'https://tessera.example';
+const QUEUE = `test-mail-${randomUUID()}`;
 let smtp: TestSmtpServer;
 let app: TestApp;
 
@@ -25,7 +27,7 @@ beforeAll(async () => {
       MAIL_FROM: 'Tessera <mail@tessera.example>',
       MAIL_DISPATCH_INTERVAL_MS: '100',
       REDIS_URL: 'redis://127.0.0.1:6379',
-      JOBS_QUEUE: `test-mail-${randomUUID()}`,
+      JOBS_QUEUE: QUEUE,
     },
   });
 });
@@ -77,7 +79,7 @@ describe('notifications as e-mail', () => {
     expect(await res.json()).toEqual({ kind: 'welcome', unsubscribed: true });
     const settings = await alice.http.get('/v1/me/notification-settings');
     expect(settings.body.emailEnabled).toBe(true);
-    expect(settings.body.email).toMatchObject({ welcome: false, 'reservation-confirmed': true });
+    expect(settings.body.emailKinds).toMatchObject({ welcome: false, 'reservation-confirmed': true });
 
     const forged = await client(app.url).post(`${path.slice(0, -3)}abc`);
     expect(forged.status).toBe(400);
@@ -129,7 +131,7 @@ describe('notifications as e-mail', () => {
     await eventually('the dispatcher passed it', async () => (await app.tessera.jobs.counts()).waiting === 0 && (await app.tessera.jobs.counts()).active === 0);
     expect(mailsTo(carol.email).map((m) => m.header('X-Tessera-Kind'))).toEqual(['welcome']);
 
-    const bad = await carol.http.patch('/v1/me/notification-settings', { email: { 'no-such-kind': false } });
+    const bad = await carol.http.patch('/v1/me/notification-settings', { emailKinds: { 'no-such-kind': false } });
     expect(bad.status).toBe(400);
   });
 });
@@ -169,5 +171,17 @@ describe('SMTP faults', () => {
     expect(smtp.rcptAttempts(email)).toBe(1);
     expect(smtp.dataAttempts).toBe(before); // refused at RCPT TO: no DATA at all
     expect(await sentLog('welcome', email)).toHaveLength(0);
+
+    // what an operator sees, and how they try again
+    const env = cliEnv(app.db.url, { REDIS_URL: 'redis://127.0.0.1:6379', JOBS_QUEUE: QUEUE });
+    const listed = await runCli(['jobs', 'failed', '--json'], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    const item = (JSON.parse(listed.stdout) as { items: Array<{ id: string; name: string; error: string }> }).items.find((j) => j.id === failed[0]!.id);
+    expect(item).toMatchObject({ name: 'send-email', error: expect.stringMatching(/550/) });
+    smtp.rejectRecipients.delete(email);
+    const retried = await runCli(['jobs', 'retry'], env);
+    expect(retried.code, retried.stderr).toBe(0);
+    await mailTo(email, 'welcome');
+    expect(await sentLog('welcome', email)).toHaveLength(1);
   });
 });

@@ -55,6 +55,11 @@ describe('ADMIN_EMAILS', () => {
     const me = await admin.http.get('/v1/me', { 'X-Min-Position': admin.position });
     expect(me.body.roles).toEqual(['admin']);
   });
+
+  it('without SMTP_URL the grant at registration stays, and there is no address verification (issue 13 item 7)', async () => {
+    const account = await register(app.url);
+    expectProblem(await account.http.post('/v1/auth/verify-email'), 409, 'email-not-configured');
+  });
 });
 
 describe('tessera users grant-admin | revoke-admin', () => {

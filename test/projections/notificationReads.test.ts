@@ -67,6 +67,8 @@ describe('read marks over HTTP', () => {
     const before = await alice.get('/v1/me/notifications', { 'X-Min-Position': String(cancelled.body.position) });
     expect(before.body.items).toEqual([
       { id: uuidv5(`${cancelled.body.position}:${aliceId}:reservation-cancelled`, NOTIFICATION_ID_NAMESPACE), kind: 'reservation-cancelled', source: 'ticketing', eventId: event.id, data: { reservationId, reason: null }, createdAt: expect.any(String), read: false },
+      // issue 13: the reservation itself is told too
+      { id: uuidv5(`${held.body.position}:${aliceId}:reservation-confirmed`, NOTIFICATION_ID_NAMESPACE), kind: 'reservation-confirmed', source: 'ticketing', eventId: event.id, data: { reservationId, quantity: 2 }, createdAt: expect.any(String), read: false },
     ]);
     const id = before.body.items[0].id as string;
     expect((await alice.post(`/v1/me/notifications/${id}/read`)).status).toBe(204);
@@ -74,7 +76,7 @@ describe('read marks over HTTP', () => {
 
     await rebuildProjection(app.tessera.knex, app.tessera.store, notificationsProjection());
     const after = await alice.get('/v1/me/notifications');
-    expect(after.body.items).toEqual([{ ...before.body.items[0], read: true }]);
-    expect((await alice.get('/v1/me/notifications?unread=true')).body.items).toEqual([]);
+    expect(after.body.items).toEqual([{ ...before.body.items[0], read: true }, before.body.items[1]]);
+    expect((await alice.get('/v1/me/notifications?unread=true')).body.items).toEqual([before.body.items[1]]);
   });
 });

@@ -60,6 +60,10 @@ const row = (position: number, userId: string, kind: string, data: unknown) => (
   created_at: at(position),
   position,
 });
+/** What a holder is told on reserving (issue 13): held (here without an expiry) or confirmed. */
+const reservedRow = (position: number, userId: string, reservationId: string, kind: 'reservation-held' | 'reservation-confirmed' = 'reservation-held') =>
+  row(position, userId, kind, { reservationId, quantity: 2 });
+const joinedRow = (position: number, userId: string, entryId: string) => row(position, userId, 'waitlist-joined', { entryId, quantity: 2 });
 const live = (position: number, userId: string, kind: string, data: unknown) => ({
   type: 'notification',
   notification: { id: idOf(position, userId, kind), kind, source: 'ticketing', eventId, data, createdAt: at(position), read: false },
@@ -69,7 +73,7 @@ describe('notifications projection (ticketing source)', () => {
   it('hold-expired: the holder of the expired hold', () => {
     const r = randomUUID();
     return spec.given(scheduled(), published(), reserved(r, 'alice')).when(ev('HoldExpired', { reservationId: r })).then(
-      expectRows('notifications', { columns, rows: [row(3, 'alice', 'hold-expired', { reservationId: r })] }),
+      expectRows('notifications', { columns, rows: [reservedRow(2, 'alice', r), row(3, 'alice', 'hold-expired', { reservationId: r })] }),
       expectPublished('user:alice', [live(3, 'alice', 'hold-expired', { reservationId: r })]),
     );
   });
@@ -77,7 +81,7 @@ describe('notifications projection (ticketing source)', () => {
   it('reservation-cancelled: the holder, with the reason, when the organizer cancelled', () => {
     const r = randomUUID();
     return spec.given(scheduled(), published(), reserved(r, 'alice')).when(ev('ReservationCancelled', { reservationId: r, by: 'org', byRole: 'organizer', reason: 'double booking' })).then(
-      expectRows('notifications', { columns, rows: [row(3, 'alice', 'reservation-cancelled', { reservationId: r, reason: 'double booking' })] }),
+      expectRows('notifications', { columns, rows: [reservedRow(2, 'alice', r), row(3, 'alice', 'reservation-cancelled', { reservationId: r, reason: 'double booking' })] }),
       expectPublished('user:alice', [live(3, 'alice', 'reservation-cancelled', { reservationId: r, reason: 'double booking' })]),
     );
   });
@@ -85,9 +89,42 @@ describe('notifications projection (ticketing source)', () => {
   it('no notification when holders cancel their own reservation, or for events nobody needs to hear about', () => {
     const r = randomUUID();
     return spec
-      .given(scheduled(), published())
-      .when(reserved(r, 'alice', { status: 'confirmed' }), ev('ReservationCancelled', { reservationId: r, by: 'alice', byRole: 'holder', reason: null }), ev('CapacityChanged', { from: 10, to: 4 }))
-      .then(expectRows('notifications', { columns, rows: [] }), expectPublished('user:alice', []));
+      .given(scheduled(), published(), reserved(r, 'alice', { status: 'confirmed' }))
+      .when(ev('ReservationCancelled', { reservationId: r, by: 'alice', byRole: 'holder', reason: null }), ev('CapacityChanged', { from: 10, to: 4 }), ev('TicketedEventDetailsChanged', { description: 'Louder' }))
+      .then(expectRows('notifications', { columns, rows: [reservedRow(2, 'alice', r, 'reservation-confirmed')] }), expectPublished('user:alice', []));
+  });
+
+  it('reservation-held with its expiry, reservation-confirmed on reserving or confirming; none for a promotion (that is waitlist-promoted)', () => {
+    const [held, direct, entry] = [randomUUID(), randomUUID(), randomUUID()];
+    const expiresAt = '2030-01-01T00:15:30.000Z';
+    return spec
+      .given(scheduled(), published(), joined(entry, 'bob'))
+      .when(
+        { ...reserved(held, 'alice'), data: { ...(reserved(held, 'alice').data as object), holdExpiresAt: expiresAt } },
+        ev('ReservationConfirmed', { reservationId: held }),
+        reserved(direct, 'carol', { status: 'confirmed' }),
+        reserved(randomUUID(), 'bob', { status: 'confirmed', waitlistEntryId: entry }),
+      )
+      .then(
+        expectRows('notifications', { columns, rows: [
+          joinedRow(2, 'bob', entry),
+          row(3, 'alice', 'reservation-held', { reservationId: held, quantity: 2, expiresAt }),
+          row(4, 'alice', 'reservation-confirmed', { reservationId: held, quantity: 2 }),
+          reservedRow(5, 'carol', direct, 'reservation-confirmed'),
+        ] }),
+        expectPublished('user:bob', []),
+      );
+  });
+
+  it('event-changed: holders (not waiters) when the title, time or place change', () => {
+    const [r, entry] = [randomUUID(), randomUUID()];
+    return spec
+      .given(scheduled(), published(), reserved(r, 'alice', { status: 'confirmed' }), reserved(randomUUID(), 'alice'), joined(entry, 'bob'))
+      .when(ev('TicketedEventDetailsChanged', { startsAt: '2030-02-01T21:00:00.000Z', venue: 'Club' }))
+      .then(
+        ({ published: updates }) => expect(updates.map((u) => u.channel)).toEqual(['user:alice']),
+        expectPublished('user:alice', [live(5, 'alice', 'event-changed', { changed: ['startsAt', 'venue'] })]),
+      );
   });
 
   it('event-cancelled: every user holding seats or waiting, once each; released ones are not told', () => {
@@ -109,7 +146,16 @@ describe('notifications projection (ticketing source)', () => {
       .then(
         expectRows('notifications', {
           columns,
-          rows: [row(6, 'dave', 'hold-expired', { reservationId: gone }), ...['alice', 'bob', 'carol', 'erin'].map((user) => row(10, user, 'event-cancelled', { reason: 'storm' }))],
+          rows: [
+            reservedRow(2, 'alice', r1),
+            reservedRow(3, 'alice', r2, 'reservation-confirmed'),
+            reservedRow(4, 'bob', r3, 'reservation-confirmed'),
+            reservedRow(5, 'dave', gone),
+            row(6, 'dave', 'hold-expired', { reservationId: gone }),
+            joinedRow(7, 'carol', entry),
+            joinedRow(8, 'erin', promotedEntry),
+            ...['alice', 'bob', 'carol', 'erin'].map((user) => row(10, user, 'event-cancelled', { reason: 'storm' })),
+          ],
         }),
         ({ published: updates }) => expect(updates.map((u) => u.channel).sort()).toEqual(['user:alice', 'user:bob', 'user:carol', 'user:erin']),
       );
@@ -119,7 +165,7 @@ describe('notifications projection (ticketing source)', () => {
     const [entry, offer] = [randomUUID(), randomUUID()];
     const data = { offerId: offer, quantity: 2, expiresAt: '2030-01-01T02:00:00.000Z' };
     return spec.given(scheduled(), published(), joined(entry, 'bob')).when(offerMade(entry, offer, 'bob')).then(
-      expectRows('notifications', { columns, rows: [row(3, 'bob', 'waitlist-offer', data)] }),
+      expectRows('notifications', { columns, rows: [joinedRow(2, 'bob', entry), row(3, 'bob', 'waitlist-offer', data)] }),
       expectPublished('user:bob', [live(3, 'bob', 'waitlist-offer', data)]),
     );
   });
@@ -131,6 +177,7 @@ describe('notifications projection (ticketing source)', () => {
       .when(ev('WaitlistOfferExpired', { entryId: entry, offerId: offer }), ev('TicketedEventCancelled', { reason: null, by: 'org' }))
       .then(
         expectRows('notifications', { columns: ['user_id', 'kind', 'data'], rows: [
+          { user_id: 'bob', kind: 'waitlist-joined', data: { entryId: entry, quantity: 2 } },
           { user_id: 'bob', kind: 'waitlist-offer', data: { offerId: offer, quantity: 2, expiresAt: '2030-01-01T02:00:00.000Z' } },
           { user_id: 'bob', kind: 'waitlist-offer-expired', data: { offerId: offer } },
         ] }),
@@ -141,7 +188,7 @@ describe('notifications projection (ticketing source)', () => {
   it('waitlist-promoted: the entry’s user, with the reservation and how', () => {
     const [entry, r] = [randomUUID(), randomUUID()];
     return spec.given(scheduled(), published(), joined(entry, 'bob')).when(ev('WaitlistPromoted', { entryId: entry, reservationId: r, via: 'auto' })).then(
-      expectRows('notifications', { columns, rows: [row(3, 'bob', 'waitlist-promoted', { reservationId: r, via: 'auto' })] }),
+      expectRows('notifications', { columns, rows: [joinedRow(2, 'bob', entry), row(3, 'bob', 'waitlist-promoted', { reservationId: r, via: 'auto' })] }),
       expectPublished('user:bob', [live(3, 'bob', 'waitlist-promoted', { reservationId: r, via: 'auto' })]),
     );
   });
@@ -154,7 +201,30 @@ describe('notifications projection (ticketing source)', () => {
   it('a reservation made and expiring in one batch is found (new holders are written before other events)', () => {
     const r = randomUUID();
     return spec.given(scheduled(), published()).when(reserved(r, 'alice'), ev('HoldExpired', { reservationId: r })).then(
-      expectRows('notifications', { columns: ['user_id', 'kind'], rows: [{ user_id: 'alice', kind: 'hold-expired' }] }),
+      expectRows('notifications', { columns: ['user_id', 'kind'], rows: [{ user_id: 'alice', kind: 'reservation-held' }, { user_id: 'alice', kind: 'hold-expired' }] }),
     );
   });
+});
+
+describe('notifications projection (identity source, issue 13)', () => {
+  const userId = randomUUID();
+  const userStream = `user-${userId}`;
+  const identity = (type: string, data: unknown): SpecEvent => ({ type, data, stream: userStream });
+  const identityRow = (position: number, kind: string, data: unknown) => ({ ...row(position, userId, kind, data), id: idOf(position, userId, kind), user_id: userId, source: 'identity', subject_id: userId });
+
+  it('welcome on registration and password-changed, about the user; profile changes tell nothing', () =>
+    spec
+      .given()
+      .when(
+        identity('UserRegistered', { userId, email: 'ada@example.com', name: 'Ada', timezone: 'Europe/London', passwordHash: 'h', registeredAt: '2030-01-01T00:00:00.000Z' }),
+        identity('UserProfileChanged', { name: 'Ada L.', changedAt: '2030-01-01T00:01:00.000Z' }),
+        identity('PasswordChanged', { passwordHash: 'h2', changedAt: '2030-01-01T00:02:00.000Z' }),
+      )
+      .then(
+        expectRows('notifications', { columns, rows: [identityRow(0, 'welcome', { name: 'Ada' }), identityRow(2, 'password-changed', { changedAt: '2030-01-01T00:02:00.000Z' })] }),
+        ({ published: updates }) => expect(updates.map((u) => [u.channel, (u.payload as { notification: { kind: string } }).notification.kind])).toEqual([
+          [`user:${userId}`, 'welcome'],
+          [`user:${userId}`, 'password-changed'],
+        ]),
+      ));
 });

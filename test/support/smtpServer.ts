@@ -27,13 +27,17 @@ export interface TestSmtpServer {
   /** RCPT TO commands per (lowercased) address, including refused ones. */
   rcptAttempts(address: string): number;
   rejectRecipients: Set<string>;
+  /** Wait this long before answering 250 to each message (a slow server, so a test can act mid-run). */
+  acceptDelayMs: number;
   plan(...faults: SmtpFault[]): void;
   close(): Promise<void>;
 }
 
-export async function startSmtpServer(): Promise<TestSmtpServer> {
+/** `parse: false` (benchmarks) only counts accepted messages: `received` stays empty. */
+export async function startSmtpServer(options: { parse?: boolean } = {}): Promise<TestSmtpServer & { accepted(): number }> {
+  let accepted = 0;
   const faults: SmtpFault[] = [];
-  const state = { received: [] as ReceivedMail[], dataAttempts: 0, rejectRecipients: new Set<string>(), rcpt: new Map<string, number>() };
+  const state = { received: [] as ReceivedMail[], dataAttempts: 0, rejectRecipients: new Set<string>(), rcpt: new Map<string, number>(), acceptDelayMs: 0 };
   const server: SMTPServer = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -63,12 +67,18 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         if (fault) return callback(Object.assign(new Error(fault.message ?? `planned ${fault.reply}`), { responseCode: fault.reply }));
+        if (options.parse === false) {
+          accepted += 1;
+          return callback();
+        }
         const raw = Buffer.concat(chunks);
         const envelopeTo = session.envelope.rcptTo.map((r) => r.address);
         simpleParser(raw).then(
           (parsed) => {
-            state.received.push({ envelopeTo, parsed, header: (name) => headerOf(raw, name) });
-            callback();
+            setTimeout(() => {
+              state.received.push({ envelopeTo, parsed, header: (name) => headerOf(raw, name) });
+              callback();
+            }, state.acceptDelayMs);
           },
           (error: Error) => callback(error),
         );
@@ -86,8 +96,15 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     get dataAttempts() {
       return state.dataAttempts;
     },
+    accepted: () => accepted || state.received.length,
     rcptAttempts: (address) => state.rcpt.get(address.toLowerCase()) ?? 0,
     rejectRecipients: state.rejectRecipients,
+    get acceptDelayMs() {
+      return state.acceptDelayMs;
+    },
+    set acceptDelayMs(ms: number) {
+      state.acceptDelayMs = ms;
+    },
     plan: (...planned) => void faults.push(...planned),
     close: () =>
       new Promise<void>((resolve) => {

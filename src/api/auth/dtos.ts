@@ -56,3 +56,10 @@ export const createdApiKeySchema = apiKeySchema
 export const apiKeyListSchema = z.object({
   items: field(z.array(apiKeySchema), 'The caller’s unrevoked keys, newest first.', []),
 });
+
+export const verificationSentSchema = z
+  .object({
+    sentTo: field(z.string(), 'The address the verification link was mailed to.', 'ada@example.com'),
+    expiresAt: instantField('When the link stops working'),
+  })
+  .meta({ id: 'EmailVerificationSent', description: 'A verification link is on its way.' });

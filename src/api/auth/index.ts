@@ -7,6 +7,7 @@ import type { AccessTokens } from './accessTokens.js';
 import { apiKeyRoutes, ApiKeyStore } from './apiKeys.js';
 import { Credentials } from './credentials.js';
 import { identityRoutes } from './identityRoutes.js';
+import { verifyEmailRoutes, type VerifyEmailDeps } from './verifyEmailRoutes.js';
 import { DEFAULT_SCRYPT_COST, ScryptPasswords, type ScryptCost } from './passwords.js';
 import type { RefreshTokenStore } from './refreshTokens.js';
 import type { ProjectionProgress } from '../consistency.js';
@@ -35,7 +36,9 @@ export function createIdentity(deps: {
   /** The process's one refresh-token store and read-your-writes poller (built by the composition root). */
   refreshTokens: RefreshTokenStore;
   progress: ProjectionProgress;
+  /** Granted admin at registration; empty when SMTP is configured (then only a verified address is, see verifyEmail). */
   adminEmails: readonly string[];
+  verifyEmail: Omit<VerifyEmailDeps, 'commands'>;
   scryptCost?: ScryptCost;
   clock?: () => Date;
 }): Identity {
@@ -43,6 +46,6 @@ export function createIdentity(deps: {
   const passwords = new ScryptPasswords(deps.scryptCost ?? DEFAULT_SCRYPT_COST);
   const apiKeys = new ApiKeyStore(deps.knex);
   const credentials = new Credentials(deps.accessTokens, apiKeys, now);
-  const routes = [...identityRoutes({ ...deps, passwords }), ...apiKeyRoutes({ apiKeys, now })];
+  const routes = [...identityRoutes({ ...deps, passwords }), ...verifyEmailRoutes({ ...deps.verifyEmail, commands: deps.commands }), ...apiKeyRoutes({ apiKeys, now })];
   return { passwords, refreshTokens: deps.refreshTokens, apiKeys, credentials, routes };
 }

@@ -42,7 +42,7 @@ const KIND_EXAMPLE = 'waitlist-offer';
 export const notificationSettingsSchema = z
   .object({
     emailEnabled: field(z.boolean(), 'Whether anything is mailed at all; in-app notifications are always kept.', true),
-    email: field(
+    emailKinds: field(
       z.record(z.string(), z.boolean()),
       'Per notification kind: true mails it, false keeps it in-app only. Every kind is listed.',
       { [KIND_EXAMPLE]: true, 'event-changed': false },

@@ -22,14 +22,14 @@ const kindSchema = z.enum(OPTIONAL_MAIL_KINDS as [Exclude<MailKind, 'verify-emai
 const settingsChange = z
   .object({
     emailEnabled: z.boolean().optional(),
-    email: z.partialRecord(kindSchema, z.boolean()).optional(),
+    emailKinds: z.partialRecord(kindSchema, z.boolean().meta({ description: 'true mails this kind; false keeps it in-app only.', example: false })).optional(),
   })
   .strict();
 
 const tokenQuery = z.object({ token: z.string().min(1).max(2000) });
 
 export function settingsDto(settings: NotificationSettings): z.input<typeof notificationSettingsSchema> {
-  return { emailEnabled: settings.emailEnabled, email: Object.fromEntries(OPTIONAL_MAIL_KINDS.map((kind) => [kind, !settings.emailOffKinds.includes(kind)])) };
+  return { emailEnabled: settings.emailEnabled, emailKinds: Object.fromEntries(OPTIONAL_MAIL_KINDS.map((kind) => [kind, !settings.emailOffKinds.includes(kind)])) };
 }
 
 export function notificationSettingsRoutes(deps: { knex: Knex; links: LinkTokens }): RouteDefinition[] {
@@ -59,7 +59,7 @@ export function notificationSettingsRoutes(deps: { knex: Knex; links: LinkTokens
       response: notificationSettingsSchema,
       access: access.user,
       body: settingsChange,
-      handler: async (ctx) => ({ body: settingsDto(await changeSettings(knex, ctx.principal!.userId, ctx.body, ctx.now)) }),
+      handler: async (ctx) => ({ body: settingsDto(await changeSettings(knex, ctx.principal!.userId, { emailEnabled: ctx.body.emailEnabled, email: ctx.body.emailKinds }, ctx.now)) }),
     }),
     route({
       method: 'get',

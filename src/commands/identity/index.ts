@@ -8,3 +8,4 @@ export * from './registerUser.js';
 export * from './result.js';
 export * from './schemas.js';
 export * from './streams.js';
+export * from './verifyEmail.js';

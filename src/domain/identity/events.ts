@@ -32,6 +32,11 @@ export type PasswordChanged = DomainEvent<'PasswordChanged', { passwordHash: str
 export type RoleGranted = DomainEvent<'RoleGranted', { role: GlobalRole; by: string; reason: string | null; at: string }>;
 export type RoleRevoked = DomainEvent<'RoleRevoked', { role: GlobalRole; by: string; at: string }>;
 /**
+ * The user proved they receive mail at `email` (a signed link mailed to it, issue 13
+ * item 7). With SMTP configured, ADMIN_EMAILS grants admin only on this event.
+ */
+export type EmailVerified = DomainEvent<'EmailVerified', { email: string; at: string }>;
+/**
  * Written (with `no_stream`) to the user stream of a registration that claimed an email
  * but never got to UserRegistered (its process died in between). It closes the stream
  * for good, so that the claim can be released without any risk of the late
@@ -39,7 +44,7 @@ export type RoleRevoked = DomainEvent<'RoleRevoked', { role: GlobalRole; by: str
  */
 export type UserRegistrationAbandoned = DomainEvent<'UserRegistrationAbandoned', { userId: string; reason: string; at: string }>;
 
-export type UserEvent = UserRegistered | UserProfileChanged | PasswordChanged | RoleGranted | RoleRevoked | UserRegistrationAbandoned;
+export type UserEvent = UserRegistered | UserProfileChanged | PasswordChanged | RoleGranted | RoleRevoked | UserRegistrationAbandoned | EmailVerified;
 
 export type UserEmailClaimed = DomainEvent<'UserEmailClaimed', { userId: string; email: string; claimedAt: string }>;
 export type UserEmailReleased = DomainEvent<'UserEmailReleased', { userId: string; reason: string; releasedAt: string }>;
@@ -53,6 +58,7 @@ export const userEventTypes = [
   'RoleGranted',
   'RoleRevoked',
   'UserRegistrationAbandoned',
+  'EmailVerified',
 ] as const satisfies readonly UserEvent['type'][];
 
 export const userEmailEventTypes = ['UserEmailClaimed', 'UserEmailReleased'] as const satisfies readonly UserEmailEvent['type'][];

@@ -118,6 +118,32 @@ describe('user decider: roles', () => {
   });
 });
 
+describe('user decider: e-mail verification (issue 13 item 7)', () => {
+  const verify = (extra: Partial<Extract<UserCommand, { type: 'VerifyEmail' }>['data']> = {}, by = meta()): UserCommand => ({
+    type: 'VerifyEmail',
+    data: { email: 'alice@example.com', grantAdmin: false, ...extra },
+    meta: by,
+  });
+  const verified: UserEvent = { type: 'EmailVerified', data: { email: 'alice@example.com', at: NOW } };
+  const grantedOnVerify: UserEvent = { type: 'RoleGranted', data: { role: 'admin', by: 'system', reason: 'ADMIN_EMAILS (verified address)', at: NOW } };
+
+  it('records the verified address once; verifying again changes nothing', () => {
+    given([registered]).when(verify({ email: ' ALICE@example.com' })).then([verified]);
+    given([registered, verified]).when(verify()).then([]);
+  });
+
+  it('grants admin with the verification when the address is in ADMIN_EMAILS, and not twice', () => {
+    given([registered]).when(verify({ grantAdmin: true })).then([verified, grantedOnVerify]);
+    given([registered, verified, grantedOnVerify]).when(verify({ grantAdmin: true })).then([]);
+  });
+
+  it('refuses a link for another address, another actor, or no account', () => {
+    given([registered]).when(verify({ email: 'old@example.com' })).thenThrows('email-changed', 'conflict');
+    given([registered]).when(verify({}, adminMeta())).thenThrows('forbidden', 'forbidden');
+    given([]).when(verify()).thenThrows('user-not-found', 'not-found');
+  });
+});
+
 describe('profile values', () => {
   it('canonicalises IANA zones and refuses anything else', () => {
     expect(canonicalTimeZone('europe/berlin')).toBe('Europe/Berlin');

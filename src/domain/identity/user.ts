@@ -24,8 +24,13 @@ export type ChangeProfile = Command<'ChangeProfile', { name?: string; timezone?:
 export type ChangePassword = Command<'ChangePassword', { passwordHash: string; verifiedAgainst: string }>;
 export type GrantRole = Command<'GrantRole', { role: GlobalRole; reason?: string }>;
 export type RevokeRole = Command<'RevokeRole', { role: GlobalRole }>;
+/**
+ * `email` is the address the verification link was sent to (signed into it); `grantAdmin`
+ * says it is in ADMIN_EMAILS (with SMTP configured, the only way that list grants admin).
+ */
+export type VerifyEmail = Command<'VerifyEmail', { email: string; grantAdmin: boolean }>;
 
-export type UserCommand = RegisterUser | AbandonRegistration | ChangeProfile | ChangePassword | GrantRole | RevokeRole;
+export type UserCommand = RegisterUser | AbandonRegistration | ChangeProfile | ChangePassword | GrantRole | RevokeRole | VerifyEmail;
 
 export interface ActiveUser {
   status: 'active';
@@ -35,6 +40,8 @@ export interface ActiveUser {
   timezone: string;
   passwordHash: string;
   roles: readonly GlobalRole[];
+  /** When `email` was verified (absent: never). */
+  emailVerifiedAt?: string;
   registeredAt: string;
   updatedAt: string;
 }
@@ -74,6 +81,8 @@ export function evolveUser(state: UserState, event: UserEvent): UserState {
         : state;
     case 'RoleRevoked':
       return state.status === 'active' ? { ...state, roles: state.roles.filter((r) => r !== event.data.role), updatedAt: event.data.at } : state;
+    case 'EmailVerified':
+      return state.status === 'active' ? { ...state, emailVerifiedAt: event.data.at, updatedAt: event.data.at } : state;
     default:
       return assertNever(event);
   }
@@ -149,6 +158,18 @@ export function decideUser(command: UserCommand, state: UserState): UserEvent[] 
         throw conflict('cannot-revoke-own-admin', 'Administrators cannot revoke their own admin role.');
       }
       return [{ type: 'RoleRevoked', data: { role: command.data.role, by: meta.actorId, at: meta.now } }];
+    }
+
+    case 'VerifyEmail': {
+      const user = requireActive(state);
+      if (meta.actorId !== user.id) throw forbidden('forbidden', 'Only the user may verify their address.');
+      if (normalizeEmail(command.data.email) !== user.email) throw conflict('email-changed', 'The link was sent to an address this account no longer has.');
+      const grant: UserEvent[] =
+        command.data.grantAdmin && !user.roles.includes('admin')
+          ? [{ type: 'RoleGranted', data: { role: 'admin', by: 'system', reason: 'ADMIN_EMAILS (verified address)', at: meta.now } }]
+          : [];
+      if (user.emailVerifiedAt) return grant;
+      return [{ type: 'EmailVerified', data: { email: user.email, at: meta.now } }, ...grant];
     }
 
     default:

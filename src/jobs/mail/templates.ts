@@ -27,6 +27,7 @@ export const MAIL_KINDS = [
   // scheduling
   'meeting-invited',
   'meeting-deadline-reminder',
+  'meeting-deadline-passed',
   'meeting-scheduled',
   'meeting-rescheduled',
   'meeting-cancelled',

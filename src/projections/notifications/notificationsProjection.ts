@@ -61,6 +61,7 @@ export const notificationsProjection = (sources: NotificationSourceHandler[] = [
     },
     afterBatch: async (ctx) => {
       for (const source of sources) await source.afterBatch?.(ctx);
+      await flushNotifications(ctx);
     },
   };
 };
@@ -89,12 +90,25 @@ function notifier(handlerSource: NotificationSource, event: RecordedEvent, ctx: 
     event,
     notify: async (userId, kind, subjectId, data, source = handlerSource) => {
       const row = { id: uuidv5(`${event.position}:${userId}:${kind}`, NOTIFICATION_ID_NAMESPACE), user_id: userId, source, subject_id: subjectId, kind, data, created_at: event.recordedAt };
-      await ctx
-        .trx(`${ctx.schema}.notifications`)
-        .insert({ ...row, data: JSON.stringify(data), position: event.position.toString() })
-        .onConflict('id')
-        .ignore();
+      pendingNotifications(ctx).push({ ...row, data: JSON.stringify(data), position: event.position.toString() });
       ctx.publish(`user:${userId}`, { type: 'notification', notification: notificationDto(row, false) });
     },
   };
+}
+
+/**
+ * Notification rows of the batch, written in one statement at its end (a busy batch is
+ * mostly reservations, each telling its holder): nothing in the batch reads them back.
+ */
+function pendingNotifications(ctx: ProjectionContext): Array<Record<string, unknown>> {
+  let rows = ctx.batch.get('notifications') as Array<Record<string, unknown>> | undefined;
+  if (!rows) ctx.batch.set('notifications', (rows = []));
+  return rows;
+}
+
+async function flushNotifications(ctx: ProjectionContext): Promise<void> {
+  const rows = pendingNotifications(ctx).splice(0);
+  for (let i = 0; i < rows.length; i += 1000) {
+    await ctx.trx(`${ctx.schema}.notifications`).insert(rows.slice(i, i + 1000)).onConflict('id').ignore();
+  }
 }
