@@ -201,7 +201,7 @@ describe('every route answers what its documented response schema says', () => {
   it('meetings: propose, read, submit, schedule, answer, participants, history, cancel', async () => {
     // participants must be people the scheduling context knows (registered users)
     const register = async (name: string) => {
-      const res = await send('POST /v1/auth/register', { body: { email: `${name}-${randomUUID()}@example.com`, password: 'correct horse battery', name, timezone: 'Europe/Berlin' } });
+      const res = await send('POST /v1/auth/register', { body: { email: `${name.replace(/\s/g, '-')}-${randomUUID()}@example.com`, password: 'correct horse battery', name, timezone: 'Europe/Berlin' } });
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       return { id: res.body.user.id as string, token: res.body.accessToken as string };
     };
