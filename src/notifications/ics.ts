@@ -10,6 +10,7 @@
  */
 import ical, { ICalAttendeeRole, ICalAttendeeStatus, ICalCalendarMethod, ICalEventStatus, type ICalEventData } from 'ical-generator';
 import type { CalendarResponse, MeetingCalendar } from '../domain/scheduling/meetingCalendar.js';
+import type { TicketedEventDetails } from '../domain/ticketing/events.js';
 
 const PROD_ID = { company: 'Tessera', product: 'Tessera', language: 'EN' };
 const UID_DOMAIN = 'tessera';
@@ -83,16 +84,10 @@ function meetingEvent({ meeting, contacts, stamp, url }: MeetingInvitationInput,
 }
 
 /** A ticketed event as one calendar entry (what a confirmed reservation attaches). */
-export interface TicketedEventEntry {
+export type TicketedEventEntry = Pick<TicketedEventDetails, 'title' | 'description' | 'venue' | 'startsAt' | 'endsAt' | 'timezone'> & {
   eventId: string;
-  title: string;
-  description: string;
-  venue: string;
-  startsAt: string;
-  endsAt: string;
-  timezone: string;
   cancelled?: boolean;
-}
+};
 
 /** METHOD:PUBLISH: the holder adds the event to their calendar; there is nothing to answer. */
 export function ticketedEventIcs(entry: TicketedEventEntry, opts: { stamp: Date; sequence?: number; url?: string }): string {

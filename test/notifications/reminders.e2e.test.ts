@@ -6,11 +6,13 @@
  * assertion reads the wall clock.
  */
 import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReminderSent } from '../../src/domain/notifications/reminder.js';
 import { meetingStreamName, type MeetingEvent } from '../../src/domain/scheduling/events.js';
 import type { RecordedEvent } from '../../src/eventstore/eventStore.js';
-import { startTestApp, testClock, type TestApp } from '../support/app.js';
+import { startChildApp, startTestApp, testClock, testEnv, type TestApp } from '../support/app.js';
+import { createTestDatabase } from '../support/db.js';
 import { register } from '../identity/helpers.js';
 import type { client } from '../support/http.js';
 import { eventually } from '../support/processes.js';
@@ -139,3 +141,38 @@ describe('meeting reminders (reminderMinutes before the start, to the organizer 
     expect(mailsOf(organizer.email, 'meeting-reminder')[0]!.parsed.subject).toContain('Retro');
   });
 });
+
+describe('a reminder whose job was lost', () => {
+  it('is re-derived by the sweeper and sent once', async () => {
+    const db = await createTestDatabase('reminder_sweep');
+    const queueName = `test-${randomUUID()}`;
+    // no worker here: the reminder's delayed job waits in Redis
+    const planner = await startTestApp({ db, env: { REDIS_URL, JOBS_QUEUE: queueName, PROCESS_ROLES: 'api,projector' } });
+    const queue = new Queue(queueName, { connection: { url: REDIS_URL } });
+    try {
+      const organizer = await register(planner.url);
+      const holder = await register(planner.url);
+      const created = await organizer.http.post('/v1/events', { title: 'Lost job', ...span(Date.now() + DAY + 1_000), timezone: 'Europe/Berlin', capacity: 3, publish: true });
+      expect((await holder.http.post(`/v1/events/${created.body.id}/reservations`, { quantity: 1 })).body.status).toBe('confirmed');
+      await eventually('the reminder is planned', async () => (await queue.getDelayedCount()) === 1);
+      await queue.obliterate({ force: true }); // Redis lost it
+
+      const worker = await startChildApp(testEnv(db.url, { REDIS_URL, JOBS_QUEUE: queueName, PROCESS_ROLES: 'worker', SWEEPER_INTERVAL_MS: '300' }));
+      try {
+        const sent = async () => (await planner.tessera.store.readAll({ fromPosition: 0n, maxCount: 10_000 })).filter((e) => e.type === 'ReminderSent');
+        await eventually('the sweeper’s reminder', async () => (await sent()).length > 0, 30_000);
+        // a few more sweeps find it sent
+        await eventually('the sweeps go on', async () => (await queue.getCompletedCount()) > 5, 30_000);
+        expect((await sent()).map((e) => (e.data as { subjectId: string; recipients: string[] }))).toEqual([expect.objectContaining({ subjectId: created.body.id, recipients: [holder.id] })]);
+      } finally {
+        await worker.stop();
+      }
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await planner.stop();
+      await db.drop();
+    }
+  });
+});
+
