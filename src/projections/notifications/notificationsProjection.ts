@@ -47,7 +47,9 @@ export interface NotificationSourceHandler {
 }
 
 export const notificationsProjection = (sources: NotificationSourceHandler[] = [ticketingSource, schedulingSource, identitySource, remindersSource]): Projection => {
-  const byType = new Map(sources.flatMap((source) => source.eventTypes.map((type) => [type, source] as const)));
+  // Several sources may read one event type (UserRegistered: identity's welcome, scheduling's names): each gets it, in list order.
+  const byType = new Map<string, NotificationSourceHandler[]>();
+  for (const source of sources) for (const type of source.eventTypes) byType.set(type, [...(byType.get(type) ?? []), source]);
   return {
     name: NOTIFICATIONS_PROJECTION,
     // 2: identity notifications (welcome, password-changed) and the ticketing kinds of issue 13;
@@ -56,8 +58,7 @@ export const notificationsProjection = (sources: NotificationSourceHandler[] = [
     eventTypes: [...byType.keys()],
     setup,
     apply: async (event, ctx) => {
-      const source = byType.get(event.type);
-      if (source) await source.apply(notifier(source.source, event, ctx));
+      for (const source of byType.get(event.type) ?? []) await source.apply(notifier(source.source, event, ctx));
     },
     afterBatch: async (ctx) => {
       for (const source of sources) await source.afterBatch?.(ctx);
