@@ -1,6 +1,20 @@
 import type { Knex } from 'knex';
 
-/** Reserved for calendar feed tokens and reminders (issue 13); filled in by that work. */
-export async function up(_knex: Knex): Promise<void> {}
+/**
+ * Calendar feed tokens (issue 13 item 4): one per user, a secret of its own (never the
+ * JWT) in the feed's URL. Only its SHA-256 is kept; creating a new one replaces the row,
+ * so the old URL stops working at once. User state, not events: outside the projections.
+ */
+export async function up(knex: Knex): Promise<void> {
+  await knex.raw(`
+    CREATE TABLE calendar_feed_tokens (
+      user_id text PRIMARY KEY,
+      token_hash text NOT NULL UNIQUE,
+      created_at timestamptz NOT NULL
+    );
+  `);
+}
 
-export async function down(_knex: Knex): Promise<void> {}
+export async function down(knex: Knex): Promise<void> {
+  await knex.raw('DROP TABLE calendar_feed_tokens');
+}

@@ -166,7 +166,7 @@ export function buildOpenApiDocument(routes: RouteDefinition[], info: { version:
         [r.successStatus ?? 200]: {
           description: noContent ? 'Done; no body.' : 'Success.',
           ...successHeaders(r),
-          ...(r.response ? { content: { 'application/json': { schema: r.response } } } : {}),
+          ...(r.response ? { content: { [r.mediaType ?? 'application/json']: { schema: r.response } } } : {}),
         },
         ...problemResponses(r),
       },
@@ -242,9 +242,14 @@ const QUERY_AND_HEADER_DOCS: Record<string, FieldDoc> = {
   'idempotency-key': { description: 'Makes a retry safe: the same key and body replay the first answer for 24 h.', example: 'c6a1f0b2-reserve-1' },
   'if-match': { description: 'Optimistic concurrency: the ETag (W/"<revision>") you read; 412 if it changed since.', example: 'W/"4"' },
   'x-min-position': { description: 'Read your write: wait (≤ 5 s) until the read models reached this `position`, else 503.', example: '63504385' },
-  token: { description: 'The signed token of a link mailed to the user (one-click unsubscribe, e-mail verification).', example: 'eyJ1c2VySWQiOiI2ZjFjIn0.k1d9xQ' },
   // meetings
   role: { description: 'Only meetings where I am the `organizer`, or a `participant` (default: both).', example: 'participant' },
+  // calendar feed; mailed links
+  token: {
+    description: 'GET /v1/me/calendar.ics: the calendar feed’s secret (POST /v1/me/calendar-token), not a login token. Unsubscribe and e-mail verification: the signed token of the link mailed to the user.',
+    example: 'cal_3q2-7wEvjq4hYbq1dV0m6GkqD2c1w0xjvJr0d5yq9kU',
+  },
+  'if-none-match': { description: 'The ETag of the feed you have: 304 while it is unchanged.', example: 'W/"feed-3q2kY9v0bW1xZ8aBcDeFgH"' },
 };
 
 const BODY_DOCS: Record<string, FieldDoc> = {
@@ -297,9 +302,6 @@ const BODY_DOCS: Record<string, FieldDoc> = {
   limit: { description: 'How many to answer: suggestions 1–50 (default 5); a meeting’s recommendations 1–100 (default 10).', example: 5 },
   step: { description: 'Minutes between candidate starts: 5, 10, 15 (default), 30 or 60; counted from `from` (suggestions) or from each proposed window’s start (recommendations).', example: 15 },
   coreHours: { description: 'The preferred hours of the day in each participant’s own zone (default 10:00–16:00).', example: { start: '10:00', end: '16:00' } },
-  token: { description: 'The token of the link mailed to the user (`token=` in the link).', example: 'eyJ1c2VySWQiOiI2ZjFjIn0.k1d9xQ' },
-  emailEnabled: { description: 'false: mail nothing at all (in-app notifications stay); true: mail the kinds switched on.', example: true },
-  emailKinds: { description: 'Per notification kind: true mails it, false keeps it in-app only; kinds left out keep their setting.', example: { 'event-changed': false } },
   // meetings (docs/scheduling.md §3)
   location: { description: 'Where the meeting happens (free text).', example: 'Room 4.2' },
   proposedWindows: {
@@ -323,6 +325,9 @@ const BODY_DOCS: Record<string, FieldDoc> = {
   slots: { description: 'The times I can make, each inside one proposed window; [] withdraws my submission.', example: [{ start: '2026-12-07T09:00:00Z', end: '2026-12-07T11:00:00Z', preference: 'yes' }] },
   preference: { description: '`yes` (default) or `if-need-be`.', example: 'yes' },
   response: { description: 'My answer: `accepted`, `declined` or `tentative`.', example: 'accepted' },
+  token: { description: 'The token of the link mailed to the user (`token=` in the link).', example: 'eyJ1c2VySWQiOiI2ZjFjIn0.k1d9xQ' },
+  emailEnabled: { description: 'false: mail nothing at all (in-app notifications stay); true: mail the kinds switched on.', example: true },
+  emailKinds: { description: 'Per notification kind: true mails it, false keeps it in-app only; kinds left out keep their setting.', example: { 'event-changed': false } },
 };
 
 /** An enum's first value is example enough when the glossary has none. */

@@ -143,6 +143,8 @@ export const PROBLEM_CODES = {
   // meeting deadlines (docs/scheduling.md §6.3): the deadline jobs' commands, never a route's
   'reminder-not-due': { status: 409, description: 'The deadline reminder is due only from 24 h before the deadline.' },
   'deadline-not-reached': { status: 409, description: 'A poll closes at its deadline, not before.' },
+  // calendar feed (issue 13 item 4)
+  'calendar-feed-not-found': { status: 404, description: 'No calendar feed has this token: it was replaced by a newer one, or never made.' },
   // the server
   'projection-behind': { status: 503, description: 'The read model has not caught up yet; retry after Retry-After.' },
   'database-unavailable': { status: 503, description: 'The database connection was lost; retry after Retry-After.' },

@@ -97,6 +97,8 @@ export interface RouteDefinition<P extends ZodType = ZodType, Q extends ZodType 
    * shows it and the handler's body is type-checked against it. Omitted only for 204.
    */
   response?: R;
+  /** The success body's media type when it is not JSON (e.g. `text/calendar`): the handler answers a string, sent as it is. */
+  mediaType?: string;
   /** Problem codes of this route's domain; openapi.ts adds those that follow from its shape. */
   problems?: readonly ProblemCode[];
   handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<RouteResult<ResponseBody<R>>>;
@@ -206,7 +208,7 @@ async function handle(definition: RouteDefinition, req: Request, res: Response, 
   const execute = async (attempt?: { keyIsNew: boolean }) => {
     ctx.idempotencyKeyIsNew = attempt?.keyIsNew ?? false;
     const result = await definition.handler(ctx);
-    writeResult(res, result, definition.successStatus);
+    writeResult(res, result, definition);
   };
   if (idempotencyKey && deps.idempotency && definition.idempotentReplay !== false) {
     const scope = principal ? `user:${principal.userId}` : `ip:${req.ip ?? 'unknown'}`;
@@ -216,7 +218,7 @@ async function handle(definition: RouteDefinition, req: Request, res: Response, 
   }
 }
 
-function writeResult(res: Response, result: RouteResult, successStatus = 200): void {
+function writeResult(res: Response, result: RouteResult, { successStatus = 200, mediaType }: Pick<RouteDefinition, 'successStatus' | 'mediaType'>): void {
   for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
   if (result.revision !== undefined) res.setHeader('ETag', weakEtag(result.revision));
   let body = result.body;
@@ -228,6 +230,10 @@ function writeResult(res: Response, result: RouteResult, successStatus = 200): v
   res.status(result.status ?? successStatus);
   if (body === undefined) {
     res.end();
+    return;
+  }
+  if (mediaType && typeof body === 'string') {
+    res.type(mediaType).send(body);
     return;
   }
   res.type('application/json').send(bigintJson(body));

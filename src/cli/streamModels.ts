@@ -31,6 +31,7 @@ import {
   availabilityEventTypes,
   type AvailabilityState,
 } from '../domain/scheduling/index.js';
+import { REMINDER_STREAM_CATEGORY, reminderDecider, reminderEventTypes, type ReminderState } from '../domain/notifications/reminder.js';
 import { categoryOf } from './eventJson.js';
 import type { StreamChecker } from './verifyStreams.js';
 
@@ -149,6 +150,26 @@ function availabilitySummary(s: AvailabilityState): Array<[string, string]> {
     ['timezone', s.timezone],
     ['weekly', days.map((day) => `${day} ${spans(s.intervals.filter((i) => i.day === day))}`).join('; ') || 'none'],
     ['overrides', Object.entries(s.overrides).map(([date, intervals]) => `${date} ${spans(intervals)}`).join('; ') || 'none'],
+  ];
+}
+
+/** The notifications context's categories: one stream per reminded occurrence. */
+export function notificationsStreamModels(): StreamModel[] {
+  return [
+    model({
+      category: REMINDER_STREAM_CATEGORY,
+      decider: reminderDecider,
+      eventTypes: reminderEventTypes,
+      summary: (s: ReminderState) =>
+        s.sent
+          ? [
+              ['kind', s.sent.kind],
+              ['subject', s.sent.subjectId],
+              ['start', s.sent.start],
+              ['recipients', String(s.sent.recipients.length)],
+            ]
+          : [['status', 'not sent']],
+    }),
   ];
 }
 

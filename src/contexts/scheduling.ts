@@ -4,6 +4,8 @@
  */
 import { decideAccess, ResourceAccess } from '../api/access.js';
 import type { Principal } from '../api/routes.js';
+import { CalendarFeeds } from '../api/scheduling/calendarFeed.js';
+import { calendarFeedRoutes } from '../api/scheduling/calendarFeedRoutes.js';
 import { meetingRoutes } from '../api/scheduling/meetingRoutes.js';
 import { recommendationRoutes } from '../api/scheduling/recommendationRoutes.js';
 import { schedulingJobs, schedulingReactor } from '../jobs/schedulingJobs.js';
@@ -29,13 +31,19 @@ export interface SchedulingServices {
   availability: AvailabilityCommands;
   meetings: MeetingCommands;
   groups: GroupCommands;
+  calendarFeeds: CalendarFeeds;
 }
 
 export const schedulingContext: BoundedContext<SchedulingServices> = {
   name: 'scheduling',
   streams: () => [{ ...availabilityStreamModel(), check: () => new AvailabilityChecker() }, groupStreamModel(), ...meetingStreamModels()],
   projections: () => [availabilityProjection(), groupsProjection(), busyTimeProjection(), withMeetingFeed(meetingsProjection())],
-  services: ({ commands, knex }) => ({ availability: new AvailabilityCommands(commands), groups: new GroupCommands(commands), meetings: new MeetingCommands(commands, knex) }),
+  services: ({ commands, knex, config }) => ({
+    availability: new AvailabilityCommands(commands),
+    groups: new GroupCommands(commands),
+    meetings: new MeetingCommands(commands, knex),
+    calendarFeeds: new CalendarFeeds(knex, config.mail.publicUrl),
+  }),
   // Meetings are decided on the domain state (as events are): a check right after a write must not see stale roles.
   roleLoaders: ({ meetings, groups }) => ({
     meeting: meetings.membershipOf,
@@ -53,12 +61,13 @@ export const schedulingContext: BoundedContext<SchedulingServices> = {
     };
     return [{ kind: 'meeting', authorize }];
   },
-  routes: ({ knex, store, resources, commands }, { meetings, availability, groups }) => [
+  routes: ({ knex, store, resources, commands }, { meetings, availability, groups, calendarFeeds }) => [
     ...availabilityRoutes({ availability, commands }),
     ...groupRoutes({ knex, resources, groups }),
     ...freeBusyRoutes({ knex }),
     ...suggestionRoutes({ knex }),
     ...meetingRoutes({ knex, store, resources, meetings }),
     ...recommendationRoutes({ knex, resources }),
+    ...calendarFeedRoutes({ feeds: calendarFeeds }),
   ],
 };

@@ -44,6 +44,11 @@ export class BullmqJobs implements JobQueue, JobRunner {
     });
   }
 
+  async cancel(jobId: string): Promise<void> {
+    // 0 when the job is unknown or locked by a worker (running): nothing to drop then
+    await this.queue.remove(jobId);
+  }
+
   start(handlers: JobHandlers): void {
     if (this.worker) return;
     this.worker = new Worker(

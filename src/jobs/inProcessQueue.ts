@@ -41,6 +41,14 @@ export class InProcessJobs implements JobQueue, JobRunner {
     this.schedule(opts.jobId, name, data, 0, opts.runAt ? Math.max(0, opts.runAt.getTime() - now.getTime()) : 0);
   }
 
+  async cancel(jobId: string): Promise<void> {
+    const job = this.pending.get(jobId);
+    // a job that is running has no timer and is not due: let it finish
+    if (!job || (job.timer === undefined && !this.due.includes(jobId))) return;
+    clearTimeout(job.timer);
+    this.pending.delete(jobId);
+  }
+
   start(handlers: JobHandlers): void {
     this.handlers = handlers;
   }

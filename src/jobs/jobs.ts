@@ -63,6 +63,8 @@ export interface EnqueueOptions {
 
 export interface JobQueue {
   enqueue<N extends JobName>(name: N, data: JobData<N>, options: EnqueueOptions): Promise<void>;
+  /** Drops a job that is still waiting or delayed (one already running finishes); an unknown id is no error. */
+  cancel(jobId: string): Promise<void>;
   /** Jobs that exhausted their retries or failed for good (the dead-letter view). */
   failed(limit?: number): Promise<FailedJob[]>;
   retryFailed(): Promise<number>;

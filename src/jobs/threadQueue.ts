@@ -6,7 +6,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { FailedJob, JobData, JobHandlers, JobName, JobQueue, JobRunner, EnqueueOptions } from './jobs.js';
 
-type Method = 'enqueue' | 'failed' | 'retryFailed' | 'counts';
+type Method = 'enqueue' | 'cancel' | 'failed' | 'retryFailed' | 'counts';
 interface Call {
   id: number;
   method: Method;
@@ -41,6 +41,10 @@ export class ThreadJobQueue implements JobQueue, JobRunner {
 
   enqueue<N extends JobName>(name: N, data: JobData<N>, options: EnqueueOptions): Promise<void> {
     return this.call('enqueue', name, data, options) as Promise<void>;
+  }
+
+  cancel(jobId: string): Promise<void> {
+    return this.call('cancel', jobId) as Promise<void>;
   }
 
   failed(limit?: number): Promise<FailedJob[]> {

@@ -168,3 +168,16 @@ export async function findUserById(knex: Knex, id: string): Promise<UserRow | un
   const { passwordHash: _hash, ...user } = toCredentials(row);
   return user;
 }
+
+/** Profiles of any number of users in one query, by id (unknown ids are left out). */
+export async function findUsersByIds(knex: Knex, ids: readonly string[]): Promise<Map<string, UserRow>> {
+  const wanted = [...new Set(ids)].filter((id) => UUID.test(id));
+  if (wanted.length === 0) return new Map();
+  const rows = (await orNothing(knex(`${SCHEMA}.users`).whereIn('id', wanted).select<RawUser[]>())) ?? [];
+  return new Map(
+    rows.map((row) => {
+      const { passwordHash: _hash, ...user } = toCredentials(row);
+      return [user.id, user];
+    }),
+  );
+}

@@ -32,7 +32,7 @@ describe('the OpenAPI document', () => {
         continue;
       }
       const status = String(route.successStatus ?? 200);
-      const schema = op.responses[status]?.content?.['application/json']?.schema;
+      const schema = op.responses[status]?.content?.[route.mediaType ?? 'application/json']?.schema;
       if (status !== '204' && !schema) problems.push(`${key}: ${status} has no schema`);
       if (status === '204' && op.responses[status]?.content) problems.push(`${key}: 204 with a body`);
     }

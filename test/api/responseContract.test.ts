@@ -67,7 +67,9 @@ describe('every route answers what its documented response schema says', () => {
       ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    // a route with a mediaType (text/calendar) answers its text as it is
+    const json = /json/.test(res.headers.get('content-type') ?? 'application/json');
+    return { status: res.status, body: text ? (json ? JSON.parse(text) : text) : undefined, headers: res.headers };
   }
 
   /** A successful call: the documented status, and a body that is exactly what the schema documents. */
@@ -333,6 +335,19 @@ describe('every route answers what its documented response schema says', () => {
     expect(suggested.body.items.length).toBeGreaterThan(0);
     await problem('POST /v1/scheduling/suggestions', 'not-shareable', { token, body: { ...suggestion, userIds: [randomUUID()] } });
     await problem('POST /v1/scheduling/suggestions', 'invalid-range', { token, body: { ...suggestion, to: suggestion.from } });
+  });
+
+  it('calendar feed: token, feed, 304 while unchanged, the replaced token refused', async () => {
+    const userId = randomUUID();
+    const token = await app.tokenFor(userId);
+    const first = await ok('POST /v1/me/calendar-token', { token });
+    const feedToken = first.body.token as string;
+    const feed = await ok('GET /v1/me/calendar.ics', { query: `token=${encodeURIComponent(feedToken)}` });
+    expect(feed.headers.get('content-type')).toMatch(/^text\/calendar/);
+    const unchanged = await send('GET /v1/me/calendar.ics', { query: `token=${encodeURIComponent(feedToken)}`, headers: { 'If-None-Match': feed.headers.get('etag')! } });
+    expect(unchanged.status).toBe(304);
+    await ok('POST /v1/me/calendar-token', { token });
+    await problem('GET /v1/me/calendar.ics', 'calendar-feed-not-found', { query: `token=${encodeURIComponent(feedToken)}` });
   });
 
   it('the scenario reached every route of the route table', () => {

@@ -54,7 +54,7 @@ describe('tessera migrate', () => {
 
     const status = await runCli(['projections', 'status', '--json'], env);
     expect(status.code, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ head: '-1', items: [{ name: 'ticketing', state: 'not-started' }, { name: 'notifications', state: 'not-started' }, { name: 'users', state: 'not-started' }, { name: 'schedulingPeople', state: 'not-started' }, { name: 'groups', state: 'not-started' }, { name: 'schedulingBusyTime', state: 'not-started' }, { name: 'meetings', state: 'not-started' }, { name: 'ticketingReactor', state: 'not-started' }, { name: 'schedulingReactor', state: 'not-started' }] });
+    expect(JSON.parse(status.stdout)).toMatchObject({ head: '-1', items: [{ name: 'ticketing', state: 'not-started' }, { name: 'notifications', state: 'not-started' }, { name: 'users', state: 'not-started' }, { name: 'schedulingPeople', state: 'not-started' }, { name: 'groups', state: 'not-started' }, { name: 'schedulingBusyTime', state: 'not-started' }, { name: 'meetings', state: 'not-started' }, { name: 'ticketingReactor', state: 'not-started' }, { name: 'remindersReactor', state: 'not-started' }, { name: 'schedulingReactor', state: 'not-started' }] });
   });
 });
 

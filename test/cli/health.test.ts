@@ -125,7 +125,7 @@ describe('/health/ready', () => {
       expect(behind.body.checks.projections).toMatchObject({
         status: 'failing',
         maxLagEvents: 2,
-        items: { ticketing: { lagEvents: 3, runnerActive: false }, users: { lagEvents: 3 }, notifications: { lagEvents: 3 }, schedulingPeople: { lagEvents: 3 }, ticketingReactor: { lagEvents: 3 } },
+        items: { ticketing: { lagEvents: 3, runnerActive: false }, users: { lagEvents: 3 }, notifications: { lagEvents: 3 }, schedulingPeople: { lagEvents: 3 }, ticketingReactor: { lagEvents: 3 }, remindersReactor: { lagEvents: 3 } },
       });
       expect(behind.body.checks.projections.detail).toContain('ticketing is more than 2 events behind');
       expect(behind.body.checks.redis).toEqual({ status: 'ok' });
@@ -152,7 +152,7 @@ describe('tessera projections status', () => {
     const status = await runCli(['projections', 'status', '--json'], cliEnv(db.url));
     expect(status.code, status.stderr).toBe(0);
     const parsed = JSON.parse(status.stdout) as { items: Array<Record<string, unknown>> };
-    expect(parsed.items.map((i) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'schedulingPeople', 'groups', 'schedulingBusyTime', 'meetings', 'ticketingReactor', 'schedulingReactor']);
+    expect(parsed.items.map((i) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'schedulingPeople', 'groups', 'schedulingBusyTime', 'meetings', 'ticketingReactor', 'remindersReactor', 'schedulingReactor']);
     for (const item of parsed.items) {
       expect(item).toMatchObject({ state: 'stopped', runnerActive: false, failure: null });
       expect(item.updatedAt).toMatch(/Z$/);
@@ -160,6 +160,6 @@ describe('tessera projections status', () => {
     const human = await runCli(['projections', 'status'], cliEnv(db.url));
     expect(lines(human.stdout)[0]).toMatch(/^NAME +VERSION +POSITION +STATE +LAG EVENTS +LAG SECONDS +CHECKPOINT AT +RUNNER$/);
     expect(human.stdout, human.stdout).toMatch(/^ticketingReactor +1 +-?\d+ +stopped +\d+ +\d+\.\d +\S+Z +none$/m);
-    expect(human.stdout).toContain('note: no process runs ticketing, notifications, users, schedulingPeople, groups, schedulingBusyTime, meetings, ticketingReactor, schedulingReactor (start one with the projector role');
+    expect(human.stdout).toContain('note: no process runs ticketing, notifications, users, schedulingPeople, groups, schedulingBusyTime, meetings, ticketingReactor, remindersReactor, schedulingReactor (start one with the projector role');
   });
 });

@@ -118,7 +118,7 @@ describe('tessera stream', () => {
   it('stream state of an unknown category is a usage error (exit 2)', async () => {
     const result = await runCli(['stream', 'state', `meetingRoom-${randomUUID()}`], env);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/no decider for stream category "meetingRoom" .*known categories: ticketedEvent, user, userEmail, availability, group, meeting/);
+    expect(result.stderr).toMatch(/no decider for stream category "meetingRoom" .*known categories: ticketedEvent, reminder, user, userEmail, availability, group, meeting/);
   });
 });
 
@@ -173,8 +173,8 @@ describe('tessera projections', () => {
     expect(json.code, json.stderr).toBe(0);
     const status = JSON.parse(json.stdout);
     expect(status.head).toBe(head);
-    expect(status.items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'schedulingPeople', 'groups', 'schedulingBusyTime', 'meetings', 'ticketingReactor', 'schedulingReactor']);
-    const versions = { ticketing: 2, users: 2, notifications: 2, schedulingPeople: 1, groups: 1, schedulingBusyTime: 1, meetings: 1, ticketingReactor: 1, schedulingReactor: 1 } as Record<string, number>;
+    expect(status.items.map((i: { name: string }) => i.name)).toEqual(['ticketing', 'notifications', 'users', 'schedulingPeople', 'groups', 'schedulingBusyTime', 'meetings', 'ticketingReactor', 'remindersReactor', 'schedulingReactor']);
+    const versions = { ticketing: 2, users: 2, notifications: 3, schedulingPeople: 1, groups: 1, schedulingBusyTime: 1, meetings: 1, ticketingReactor: 1, remindersReactor: 1, schedulingReactor: 1 } as Record<string, number>;
     for (const item of status.items) expect(item).toMatchObject({ version: versions[item.name], position: head, lagEvents: 0, state: 'live', runnerActive: true, failure: null });
 
     const human = await runCli(['projections', 'status'], env);

@@ -61,8 +61,7 @@ describe('notifications as e-mail', () => {
 
     const notifications = await alice.http.get('/v1/me/notifications');
     const welcome = notifications.body.items.find((n: { kind: string }) => n.kind === 'welcome');
-    expect(welcome).toMatchObject({ source: 'identity' });
-    expect(welcome).not.toHaveProperty('eventId');
+    expect(welcome).toMatchObject({ source: 'identity', userId: alice.id });
     expect(mail.parsed.messageId).toBe(`<${welcome.id}@tessera.example>`);
     expect(await sentLog('welcome', alice.email)).toEqual([{ notification_id: welcome.id, message_id: `${welcome.id}@tessera.example` }]);
 

@@ -95,6 +95,20 @@ describe.each([
     expect(counts.delayed ?? 0).toBe(0);
   });
 
+  it('a cancelled delayed job never runs; a later one does', async () => {
+    const jobs = makeQueue();
+    const greeted: string[] = [];
+    jobs.start(testContextJobs(greeted).handlers);
+    const soon = new Date(Date.now() + 300);
+    const cancelled = jobId('cancelled', randomUUID());
+    await jobs.enqueue('test-greet', { name: 'dropped' }, { jobId: cancelled, runAt: soon });
+    await jobs.cancel(cancelled);
+    await jobs.cancel(jobId('never-enqueued', randomUUID()));
+    await jobs.enqueue('test-greet', { name: 'later' }, { jobId: jobId('later', randomUUID()), runAt: new Date(soon.getTime() + 400) });
+    await eventually('the later job ran', () => greeted.length > 0, 10_000);
+    expect(greeted).toEqual(['later']);
+  });
+
   it('any other error is retried', async () => {
     const jobs = makeQueue();
     let attempts = 0;

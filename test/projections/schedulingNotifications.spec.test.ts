@@ -42,6 +42,8 @@ const proposed = () =>
 const about = { meetingId, title: 'Q1 Planning', organizerId: organizer, organizerName: 'Olga', durationMinutes: 60, deadline: DEADLINE };
 const columns = ['user_id', 'source', 'subject_id', 'kind', 'data'];
 const row = (userId: string, kind: string, data: unknown) => ({ user_id: userId, source: 'scheduling', subject_id: meetingId, kind, data });
+// identity's source reads UserRegistered too (issue 13): the organizer is welcomed
+const welcomed = (userId: string, name: string) => ({ user_id: userId, source: 'identity', subject_id: userId, kind: 'welcome', data: { name } });
 
 describe('notifications projection (scheduling source)', () => {
   it('meeting-invited: every participant of the proposal, with the organizer’s name; later invitations too', () =>
@@ -52,6 +54,7 @@ describe('notifications projection (scheduling source)', () => {
         expectRows('notifications', {
           columns,
           rows: [
+            welcomed(organizer, 'Olga'),
             row(alice, 'meeting-invited', { ...about, start: null, end: null, required: true }),
             row(bob, 'meeting-invited', { ...about, start: null, end: null, required: false }),
             row('carol', 'meeting-invited', { ...about, start: null, end: null, required: false }),
@@ -71,6 +74,7 @@ describe('notifications projection (scheduling source)', () => {
         expectRows('notifications', {
           columns,
           rows: [
+            welcomed(organizer, 'Olga'),
             row(alice, 'meeting-invited', { ...about, start: null, end: null, required: true }),
             row(bob, 'meeting-invited', { ...about, start: null, end: null, required: false }),
             row(alice, 'meeting-scheduled', { ...about, start: '2030-01-21T10:00:00.000Z', end: '2030-01-21T11:00:00.000Z', by: 'deadline', response: 'accepted' }),

@@ -42,7 +42,7 @@ export interface VerifiedApiKey {
   expiresAt: Date | undefined;
 }
 
-const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
+export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 function keyJson(row: ApiKeyRow): z.input<typeof apiKeySchema> {
   return {

@@ -1,7 +1,7 @@
 /**
  * Rate limits (DESIGN §11): `/v1/auth/*` per client IP
  * (RATE_LIMIT_AUTH_PER_MIN, default 5), every other `/v1` request per user
- * (RATE_LIMIT_USER_PER_MIN, default 100; per IP while anonymous). Fixed one-minute
+ * (RATE_LIMIT_USER_PER_MIN, default 100; per IP while anonymous; a calendar feed per its token). Fixed one-minute
  * windows kept in Redis when REDIS_URL is set, so the limit holds across API
  * instances (the checks of one event-loop turn share one Redis call, see RedisWindows);
  * in memory otherwise (rate-limiter-flexible). Should Redis fail, an in-memory limiter of the same
@@ -18,6 +18,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { HttpError } from '../problem.js';
+import { hashSecret } from './apiKeys.js';
 import type { Principal } from '../routes.js';
 
 const WINDOW_SECONDS = 60;
@@ -156,6 +157,10 @@ export function createRateLimit(opts: RateLimitOptions): RequestHandler {
       if (path.startsWith('/v1/auth/')) {
         bucket = auth;
         key = byIp();
+      } else if (path === '/v1/me/calendar.ics' && typeof req.query.token === 'string') {
+        // Calendar servers poll feeds from shared addresses without Authorization: each feed has a budget of its own.
+        bucket = user;
+        key = `calendar-feed:${hashSecret(req.query.token)}`;
       } else {
         const principal = await opts.authenticate(req).catch(() => undefined);
         bucket = user;

@@ -14,13 +14,10 @@ export const notificationSchema = z
       'What happened. Ticketing: reservation-confirmed, reservation-held, hold-expired, reservation-cancelled, waitlist-joined, waitlist-offer, waitlist-offer-expired, waitlist-promoted, event-cancelled, event-changed, event-reminder. Scheduling: meeting-invited, meeting-scheduled, meeting-rescheduled, meeting-cancelled, meeting-deadline-reminder, meeting-deadline-passed (to the organizer), meeting-reminder. Identity: welcome, password-changed.',
       'waitlist-offer',
     ),
-    source: field(
-      z.enum(['ticketing', 'scheduling', 'identity']),
-      'The context it comes from: ticketing (about an event), scheduling (about a meeting) or identity (about the account itself).',
-      'ticketing',
-    ),
+    source: field(z.enum(['ticketing', 'scheduling', 'identity']), 'The context it comes from: ticketing (about an event), scheduling (about a meeting) or identity (about the account).', 'ticketing'),
     eventId: field(z.uuid(), 'The event it is about (ticketing notifications only).', EXAMPLE.eventId).optional(),
     meetingId: field(z.uuid(), 'The meeting it is about (scheduling notifications only).', '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d').optional(),
+    userId: field(z.uuid(), 'The account it is about (identity notifications only).', '7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e').optional(),
     data: field(z.unknown(), 'Details for this kind (e.g. offerId, quantity, expiresAt for waitlist-offer).', { offerId: EXAMPLE.offerId, quantity: 2 }),
     createdAt: instantField('When it happened'),
     read: field(z.boolean(), 'Whether the user marked it read.', false),
@@ -32,9 +29,11 @@ export const markedSchema = z.object({ marked: field(z.number().int().min(0), 'H
 
 export type NotificationDto = z.infer<typeof notificationSchema>;
 
-/** The subject id is named after what it is: `eventId` for ticketing, `meetingId` for scheduling; identity's subject is the reader. */
+const SUBJECT_FIELD = { ticketing: 'eventId', scheduling: 'meetingId', identity: 'userId' } as const;
+
+/** The subject id is named after what it is: `eventId` for ticketing, `meetingId` for scheduling, `userId` for identity. */
 export function notificationDto(row: Pick<NotificationRow, 'id' | 'kind' | 'source' | 'subject_id' | 'data' | 'created_at'>, read: boolean): NotificationDto {
-  const subject = { ticketing: { eventId: row.subject_id }, scheduling: { meetingId: row.subject_id }, identity: {} }[row.source];
+  const subject = { [SUBJECT_FIELD[row.source]]: row.subject_id };
   return { id: row.id, kind: row.kind, source: row.source, ...subject, data: row.data, createdAt: row.created_at.toISOString(), read };
 }
 

@@ -95,8 +95,12 @@ export type MeetingProposed = DomainEvent<
     deadline: string | null;
     autoSchedule: boolean;
     resultsVisibility: ResultsVisibility;
+    /** Minutes before the start that the meeting reminder goes out; absent = DEFAULT_MEETING_REMINDER_MINUTES. */
+    reminderMinutes?: number;
   }
 >;
+/** The meeting reminder's lead time when MeetingProposed names none. */
+export const DEFAULT_MEETING_REMINDER_MINUTES = 60;
 export type ParticipantInvited = DomainEvent<'ParticipantInvited', { meetingId: string; userId: string; required: boolean; viaGroupId: string | null }>;
 export type ParticipantRemoved = DomainEvent<'ParticipantRemoved', { meetingId: string; userId: string }>;
 /**

@@ -1,9 +1,9 @@
 /**
  * The notifications read model (schema rm_notifications, DESIGN §6): one row per
  * (source event, recipient), fed by every context that tells users something: ticketing
- * (ticketingSource.ts), scheduling (schedulingSource.ts) and identity (identitySource.ts).
- * Each row is also mailed (src/jobs/emailJobs.ts reads new rows). Publishes each new
- * notification on `user:<id>`.
+ * (ticketingSource.ts), scheduling (schedulingSource.ts), identity (identitySource.ts) and
+ * reminders (remindersSource.ts). Each row is also mailed (src/jobs/emailJobs.ts reads new
+ * rows). Publishes each new notification on `user:<id>`.
  *
  * A source keeps its own copy of what it needs to find recipients (who holds which
  * reservation, who waits) in tables of this schema: it never reads another read model,
@@ -15,6 +15,7 @@ import { notificationDto } from '../../api/notifications/dtos.js';
 import type { RecordedEvent } from '../../eventstore/eventStore.js';
 import type { Projection, ProjectionContext } from '../projection.js';
 import type { NotificationSource } from './rows.js';
+import { remindersSource } from './remindersSource.js';
 import { schedulingSource, setupSchedulingSource } from './schedulingSource.js';
 import { setupTicketingSource, ticketingSource } from './ticketingSource.js';
 import { identitySource } from './identitySource.js';
@@ -32,7 +33,8 @@ export const NOTIFICATION_ID_NAMESPACE = '3c1e9a7d-2f4b-4e8a-b6d0-9a5f7c3e1b24';
 export interface Notifier {
   ctx: ProjectionContext;
   event: RecordedEvent;
-  notify(userId: string, kind: string, subjectId: string, data: unknown): Promise<void>;
+  /** `source` defaults to the handler's; a handler telling about another context's subject (reminders) names that context. */
+  notify(userId: string, kind: string, subjectId: string, data: unknown, source?: NotificationSource): Promise<void>;
 }
 
 /** One context feeding notifications: the event types it reads and how it applies them. */
@@ -44,14 +46,15 @@ export interface NotificationSourceHandler {
   afterBatch?(ctx: ProjectionContext): Promise<void>;
 }
 
-export const notificationsProjection = (sources: NotificationSourceHandler[] = [ticketingSource, schedulingSource, identitySource]): Projection => {
-  // An event type may feed several sources (user events: identity's welcome, scheduling's names).
+export const notificationsProjection = (sources: NotificationSourceHandler[] = [ticketingSource, schedulingSource, identitySource, remindersSource]): Projection => {
+  // Several sources may read one event type (UserRegistered: identity's welcome, scheduling's names): each gets it, in list order.
   const byType = new Map<string, NotificationSourceHandler[]>();
   for (const source of sources) for (const type of source.eventTypes) byType.set(type, [...(byType.get(type) ?? []), source]);
   return {
     name: NOTIFICATIONS_PROJECTION,
-    // 2: the identity and scheduling sources, and the ticketing kinds of issue 13
-    version: 2,
+    // 2: identity notifications (welcome, password-changed) and the ticketing kinds of issue 13;
+    // the scheduling source (its tables, meeting and user events). 3: both of those together, and reminders.
+    version: 3,
     eventTypes: [...byType.keys()],
     setup,
     apply: async (event, ctx) => {
@@ -82,11 +85,11 @@ async function setup(db: Knex | Knex.Transaction, s: string): Promise<void> {
   await setupSchedulingSource(db, s);
 }
 
-function notifier(source: NotificationSource, event: RecordedEvent, ctx: ProjectionContext): Notifier {
+function notifier(handlerSource: NotificationSource, event: RecordedEvent, ctx: ProjectionContext): Notifier {
   return {
     ctx,
     event,
-    notify: async (userId, kind, subjectId, data) => {
+    notify: async (userId, kind, subjectId, data, source = handlerSource) => {
       const row = { id: uuidv5(`${event.position}:${userId}:${kind}`, NOTIFICATION_ID_NAMESPACE), user_id: userId, source, subject_id: subjectId, kind, data, created_at: event.recordedAt };
       pendingNotifications(ctx).push({ ...row, data: JSON.stringify(data), position: event.position.toString() });
       ctx.publish(`user:${userId}`, { type: 'notification', notification: notificationDto(row, false) });

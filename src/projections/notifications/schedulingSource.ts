@@ -56,7 +56,7 @@ interface MeetingRow {
 }
 
 /** What every scheduling notification's data starts with. */
-async function aboutMeeting(ctx: ProjectionContext, meetingId: string) {
+export async function aboutMeeting(ctx: ProjectionContext, meetingId: string) {
   const meeting = await table(ctx, 'scheduling_meetings').where({ id: meetingId }).first<MeetingRow | undefined>();
   if (!meeting) throw new Error(`meeting ${meetingId} missing from the notifications read model`);
   const organizer = await table(ctx, 'scheduling_people').where({ user_id: meeting.organizer_id }).first<{ name: string } | undefined>();
