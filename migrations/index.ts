@@ -8,12 +8,8 @@ import * as apiKeys from './006_api_keys.js';
 import * as changefeedTeamOnly from './007_changefeed_team_only.js';
 import * as notifications from './008_notifications.js';
 import * as idempotencyClaims from './009_idempotency_claims.js';
-import * as schedulingAvailability from './010_scheduling_availability.js';
-import * as schedulingGroups from './011_scheduling_groups.js';
-import * as schedulingBusyTime from './012_scheduling_busy_time.js';
-import * as schedulingMeetings from './013_scheduling_meetings.js';
-import * as email from './014_email.js';
-import * as calendar from './015_calendar.js';
+import * as email from './010_email.js';
+import * as calendar from './011_calendar.js';
 
 /**
  * Migrations are imported statically (not discovered on disk) so they run the same
@@ -29,12 +25,8 @@ const migrations: Record<string, Knex.Migration> = {
   '007_changefeed_team_only': changefeedTeamOnly,
   '008_notifications': notifications,
   '009_idempotency_claims': idempotencyClaims,
-  '010_scheduling_availability': schedulingAvailability,
-  '011_scheduling_groups': schedulingGroups,
-  '012_scheduling_busy_time': schedulingBusyTime,
-  '013_scheduling_meetings': schedulingMeetings,
-  '014_email': email,
-  '015_calendar': calendar,
+  '010_email': email,
+  '011_calendar': calendar,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

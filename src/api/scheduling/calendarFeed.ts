@@ -1,6 +1,6 @@
 /**
  * A user's calendar feed (issue 13 item 4): a secret per user (table calendar_feed_tokens,
- * migration 015; only its SHA-256 kept), and the feed's content read through busyTimeOf —
+ * migration 011; only its SHA-256 kept), and the feed's content read through busyTimeOf —
  * the meetings and ticketed events that keep the user busy are exactly their calendar.
  */
 import { createHash, randomBytes } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * The sent log (migration 014): a (notification, recipient) row written after the SMTP
+ * The sent log (migration 010): a (notification, recipient) row written after the SMTP
  * server's 250 and read before every send, so a retried or re-run job sends nothing that
  * is recorded as sent. What it cannot close: a crash between the 250 and this insert
  * sends the mail again, with the same Message-ID (README, "E-mail").

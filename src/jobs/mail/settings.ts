@@ -1,6 +1,6 @@
 /**
  * Notification settings (issue 13 item 6): in-app notifications are always kept; e-mail
- * can be switched off per kind or altogether. User state, not history (migration 014).
+ * can be switched off per kind or altogether. User state, not history (migration 010).
  */
 import type { Knex } from 'knex';
 

@@ -4,7 +4,7 @@
  * recommendations, the deadline sweeper and `GET /v1/me/meetings` read it in a few
  * queries (src/projections/scheduling/meetings.ts). Like every read model its tables
  * are made by `setup` in the projection's own schema, so a rebuild or `tessera verify`
- * can replay it into a scratch schema (migration 013 therefore stays empty).
+ * can replay it into a scratch schema.
  */
 import type { Knex } from 'knex';
 import { assertNever } from '../../domain/shared/decider.js';
