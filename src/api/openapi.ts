@@ -231,8 +231,8 @@ const QUERY_AND_HEADER_DOCS: Record<string, FieldDoc> = {
   limit: { description: 'Page size, 1–100.', example: 20 },
   cursor: { description: '`nextCursor` of the previous page.', example: 'eyJjIjoiMjAyNi0xMi0wMVQxODozMDowMC4wMDBaIn0' },
   status: { description: 'Only items with this status.', example: undefined },
-  from: { description: 'Only events starting at or after this instant (ISO-8601 with offset).', example: '2026-12-01T00:00:00Z' },
-  to: { description: 'Only events starting before this instant (ISO-8601 with offset).', example: '2027-01-01T00:00:00Z' },
+  from: { description: 'Start of the range (ISO-8601 with offset): events starting at or after it; free/busy from it.', example: '2026-12-01T00:00:00Z' },
+  to: { description: 'End of the range (ISO-8601 with offset): events starting before it; free/busy until it (at most 62 days after `from`).', example: '2027-01-01T00:00:00Z' },
   q: { description: 'Text to find in the title or venue (case-insensitive).', example: 'meetup' },
   organizerId: { description: 'Only events of this organizer (user id).', example: EXAMPLE.userId },
   asOfRevision: { description: 'Time travel: the event as it was at this revision; 404 `revision-not-found` beyond the latest.', example: '3' },
@@ -244,6 +244,7 @@ const QUERY_AND_HEADER_DOCS: Record<string, FieldDoc> = {
   'x-min-position': { description: 'Read your write: wait (≤ 5 s) until the read models reached this `position`, else 503.', example: '63504385' },
   // meetings
   role: { description: 'Only meetings where I am the `organizer`, or a `participant` (default: both).', example: 'participant' },
+  step: { description: 'Minutes between candidate starts, from each proposed window’s start: 5, 10, 15 (default), 30 or 60.', example: '15' },
   // calendar feed; mailed links
   token: {
     description: 'GET /v1/me/calendar.ics: the calendar feed’s secret (POST /v1/me/calendar-token), not a login token. Unsubscribe and e-mail verification: the signed token of the link mailed to the user.',

@@ -47,7 +47,7 @@ describe('tessera verify', () => {
     expect(result.stdout).toMatch(/group: 1 stream\(s\), 6 event\(s\) folded through the decider, checked at every revision/);
     expect(result.stdout).toMatch(/groups \(rm_groups, checkpoint \d+, \d+ events replayed\): identical \[rows: groups 1, members 2\]/);
     expect(result.stdout).toMatch(/ticketing \(rm_ticketing, checkpoint \d+, \d+ events replayed\): identical \[rows: collaborators 1, events 3, reservations 4, waitlist 1\]/);
-    expect(result.stdout).toMatch(/notifications \(rm_notifications, checkpoint \d+, \d+ events replayed\): identical \[rows: notifications \d+, ticketing_events 3, ticketing_reservations 4, ticketing_waitlist 1\]/);
+    expect(result.stdout).toMatch(/notifications \(rm_notifications, checkpoint \d+, \d+ events replayed\): identical \[rows: notifications \d+, scheduling_meetings 0, scheduling_participants 0, scheduling_people 2, ticketing_events 3, ticketing_reservations 4, ticketing_waitlist 1\]/);
     expect(result.stdout).toMatch(/users \(rm_users, checkpoint \d+, \d+ events replayed\): identical \[rows: users 2\]/);
     expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('verify: OK, no differences');
     // The scratch schema lived only inside verify's rolled-back transaction.
