@@ -13,7 +13,9 @@ import { ResourceAccess } from '../../src/api/access.js';
 import { roleLoaders } from '../../src/api/ticketing/eventAccess.js';
 import type { Principal, RouteDefinition } from '../../src/api/routes.js';
 import { ticketingContext } from '../../src/contexts/ticketing.js';
+import { loadPeople } from '../../src/projections/scheduling/people.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { eventually } from '../support/processes.js';
 import { client, type Response } from '../support/http.js';
 import { login, PASSWORD, register, uniqueEmail, type Account } from './helpers.js';
 
@@ -45,10 +47,38 @@ describe('the route table', () => {
     }
   });
 
-  it('only /v1/auth/* is public', () => {
+  it('only /v1/auth/* and the signed-token routes are public', () => {
     const publicRoutes = routes.filter((r) => r.access.kind === 'public').map(keyOf);
-    expect(publicRoutes.filter((k) => !k.split(' ')[1]!.startsWith('/v1/auth/'))).toEqual([]);
-    expect(publicRoutes.sort()).toEqual(['POST /v1/auth/login', 'POST /v1/auth/logout', 'POST /v1/auth/refresh', 'POST /v1/auth/register']);
+    expect(publicRoutes.sort()).toEqual(
+      [
+        ...['POST /v1/auth/login', 'POST /v1/auth/logout', 'POST /v1/auth/refresh', 'POST /v1/auth/register'],
+        // The caller holds no session but a signed token from a mail (RFC 8058 one-click
+        // unsubscribe; the verification link) or the calendar feed's own secret.
+        'POST /v1/auth/verify-email/confirm',
+        'GET /v1/unsubscribe',
+        'POST /v1/unsubscribe',
+        'GET /v1/me/calendar.ics',
+      ].sort(),
+    );
+  });
+
+  it('the signed-token routes refuse a missing or forged token', async () => {
+    const anonymous = client(app.url);
+    for (const [method, path] of [
+      ['get', '/v1/unsubscribe'],
+      ['post', '/v1/unsubscribe'],
+      ['get', '/v1/unsubscribe?token=forged.token'],
+      ['post', '/v1/unsubscribe?token=forged.token'],
+      ['get', '/v1/me/calendar.ics'],
+      ['get', '/v1/me/calendar.ics?token=cal_forged'],
+    ] as const) {
+      const res = method === 'get' ? await anonymous.get(path) : await anonymous.post(path, {});
+      expect([400, 404], `${method} ${path} → ${res.status} ${JSON.stringify(res.body)}`).toContain(res.status);
+    }
+    for (const body of [{}, { token: 'forged.token' }]) {
+      const res = await anonymous.post('/v1/auth/verify-email/confirm', body);
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
+    }
   });
 
   it('no two routes share method and path', () => {
@@ -70,6 +100,10 @@ interface World {
   /** A draft event of the organizer (never changed by the matrix). */
   draft: EventRef;
   event(opts?: { publish?: boolean; capacity?: number; holdMinutes?: number; waitlist?: boolean }): Promise<EventRef>;
+  /** A group owned by the organizer with the viewer as a member. */
+  group(): Promise<EventRef>;
+  /** A poll of the organizer with the buyer as participant; `scheduled`: already scheduled at `window.start`. */
+  poll(opts?: { scheduled?: boolean }): Promise<EventRef & { window: { start: string; end: string } }>;
 }
 interface EventRef {
   id: string;
@@ -113,6 +147,14 @@ async function soldOutWithFan(w: World): Promise<EventRef> {
   expect(joined.status, JSON.stringify(joined.body)).toBe(201);
   return { id: e.id, position: joined.body.position };
 }
+
+const WEEKLY_HOURS = { timezone: 'Europe/Berlin', intervals: [{ day: 'mon', start: '09:00', end: '17:00' }] };
+const RANGE = { from: '2027-03-01T00:00:00Z', to: '2027-03-08T00:00:00Z' };
+/** A 3-hour proposed window `days` from now, on whole hours. */
+const meetingWindow = (days: number) => {
+  const start = new Date(Math.floor((Date.now() + days * 86_400_000) / 3_600_000) * 3_600_000);
+  return { start: start.toISOString(), end: new Date(start.getTime() + 3 * 3_600_000).toISOString() };
+};
 
 const MATRIX: Record<string, Fixture> = {
   // ---- identity ----
@@ -304,6 +346,179 @@ const MATRIX: Record<string, Fixture> = {
     expect: 'passes-access',
   }),
   'POST /v1/me/notifications/read-all': async (w) => ({ ok: { as: w.buyer, path: '/v1/me/notifications/read-all', body: {} } }),
+
+  // ---- notifications and e-mail ----
+  'GET /v1/me/notification-settings': async (w) => ({ ok: { as: w.buyer, path: '/v1/me/notification-settings' } }),
+  'PATCH /v1/me/notification-settings': async (w) => ({ ok: { as: w.buyer, path: '/v1/me/notification-settings', body: { emailKinds: { 'event-changed': false } } } }),
+  // Signed-token routes: a forged token gets past access (there is none) to the token check.
+  'GET /v1/unsubscribe': async () => ({ ok: { as: undefined, path: '/v1/unsubscribe?token=forged.token' }, expect: 'passes-access' }),
+  'POST /v1/unsubscribe': async () => ({ ok: { as: undefined, path: '/v1/unsubscribe?token=forged.token' }, expect: 'passes-access' }),
+  // Without SMTP_URL the request is refused on the merits (409 email-not-configured), after access.
+  'POST /v1/auth/verify-email': async (w) => ({ ok: { as: w.fan, path: '/v1/auth/verify-email', body: {} }, expect: 'passes-access' }),
+  'POST /v1/auth/verify-email/confirm': async () => ({ ok: { as: undefined, path: '/v1/auth/verify-email/confirm', body: { token: 'forged.token' } }, expect: 'passes-access' }),
+  'POST /v1/me/calendar-token': async (w) => ({ ok: { as: w.fan, path: '/v1/me/calendar-token', body: {} } }),
+  'GET /v1/me/calendar.ics': async (w) => {
+    const created = await w.fan.http.post('/v1/me/calendar-token', {});
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    return { ok: { as: undefined, path: `/v1/me/calendar.ics?token=${encodeURIComponent(created.body.token)}` } };
+  },
+
+  // ---- scheduling: availability ----
+  'GET /v1/me/availability': async (w) => ({ ok: { as: w.fan, path: '/v1/me/availability' } }),
+  'PUT /v1/me/availability': async (w) => ({ ok: { as: w.fan, path: '/v1/me/availability', body: WEEKLY_HOURS } }),
+  'PUT /v1/me/availability/overrides/:date': async () => {
+    const own = await register(app.url);
+    expect((await own.http.put('/v1/me/availability', WEEKLY_HOURS)).status).toBe(200);
+    return { ok: { as: own, path: '/v1/me/availability/overrides/2027-03-01', body: { intervals: [] } } };
+  },
+  'DELETE /v1/me/availability/overrides/:date': async () => {
+    const own = await register(app.url);
+    expect((await own.http.put('/v1/me/availability', WEEKLY_HOURS)).status).toBe(200);
+    expect((await own.http.put('/v1/me/availability/overrides/2027-03-01', { intervals: [] })).status).toBe(200);
+    return { ok: { as: own, path: '/v1/me/availability/overrides/2027-03-01' } };
+  },
+
+  // ---- scheduling: groups (members only; others 404) ----
+  'POST /v1/groups': async (w) => ({ ok: { as: w.fan, path: '/v1/groups', body: { name: 'Matrix group' } } }),
+  'GET /v1/me/groups': async (w) => ({ ok: { as: w.viewer, path: '/v1/me/groups' } }),
+  'GET /v1/groups/:id': async (w) => {
+    const g = await w.group();
+    return { ok: { as: w.viewer, path: `/v1/groups/${g.id}` }, denied: [{ as: w.outsider, status: 404 }] };
+  },
+  'PATCH /v1/groups/:id': async (w) => {
+    const g = await w.group();
+    return {
+      ok: { as: w.organizer, path: `/v1/groups/${g.id}`, body: { description: 'Renamed' } },
+      denied: [
+        { as: w.viewer, status: 403 },
+        { as: w.outsider, status: 404 },
+      ],
+    };
+  },
+  'POST /v1/groups/:id/members': async (w) => {
+    const g = await w.group();
+    return {
+      ok: { as: w.organizer, path: `/v1/groups/${g.id}/members`, body: { userId: w.fan.id } },
+      denied: [
+        { as: w.viewer, status: 403 },
+        { as: w.outsider, status: 404 },
+      ],
+    };
+  },
+  'PATCH /v1/groups/:id/members/:userId': async (w) => {
+    const g = await w.group();
+    return {
+      ok: { as: w.organizer, path: `/v1/groups/${g.id}/members/${w.viewer.id}`, body: { role: 'admin' } },
+      denied: [
+        { as: w.viewer, status: 403 },
+        { as: w.outsider, status: 404 },
+      ],
+    };
+  },
+  'DELETE /v1/groups/:id/members/:userId': async (w) => {
+    const g = await w.group();
+    return { ok: { as: w.organizer, path: `/v1/groups/${g.id}/members/${w.viewer.id}` }, denied: [{ as: w.outsider, status: 404 }] };
+  },
+  'POST /v1/groups/:id/transfer': async (w) => {
+    const g = await w.group();
+    return {
+      ok: { as: w.organizer, path: `/v1/groups/${g.id}/transfer`, body: { userId: w.viewer.id } },
+      denied: [
+        { as: w.viewer, status: 403 },
+        { as: w.outsider, status: 404 },
+      ],
+    };
+  },
+
+  // ---- scheduling: free/busy and suggestions ----
+  'GET /v1/users/:id/free-busy': async (w) => {
+    const g = await w.group();
+    return {
+      ok: { as: w.viewer, path: `/v1/users/${w.organizer.id}/free-busy?from=${RANGE.from}&to=${RANGE.to}`, headers: minPos(g) },
+      denied: [{ as: w.outsider, status: 404 }],
+    };
+  },
+  'POST /v1/scheduling/suggestions': async (w) => ({
+    ok: { as: w.organizer, path: '/v1/scheduling/suggestions', body: { userIds: [w.organizer.id], durationMinutes: 60, ...RANGE } },
+  }),
+
+  // ---- scheduling: meetings (organizer everything; participants read, submit, answer, leave; others 404) ----
+  'POST /v1/meetings': async (w) => ({
+    ok: { as: w.organizer, path: '/v1/meetings', body: { title: 'Matrix poll', durationMinutes: 60, timezone: 'Europe/Berlin', proposedWindows: [meetingWindow(30)], participantIds: [w.buyer.id] } },
+  }),
+  'GET /v1/me/meetings': async (w) => ({ ok: { as: w.buyer, path: '/v1/me/meetings' } }),
+  'GET /v1/meetings/:id': async (w) => {
+    const m = await w.poll();
+    return { ok: { as: w.buyer, path: `/v1/meetings/${m.id}` }, denied: [{ as: w.outsider, status: 404 }] };
+  },
+  'GET /v1/meetings/:id/history': async (w) => {
+    const m = await w.poll();
+    return { ok: { as: w.buyer, path: `/v1/meetings/${m.id}/history` }, denied: [{ as: w.outsider, status: 404 }] };
+  },
+  'GET /v1/meetings/:id/availability': async (w) => {
+    const m = await w.poll();
+    return { ok: { as: w.buyer, path: `/v1/meetings/${m.id}/availability` }, denied: [{ as: w.outsider, status: 404 }] };
+  },
+  'GET /v1/meetings/:id/recommendations': async (w) => {
+    const m = await w.poll();
+    return { ok: { as: w.organizer, path: `/v1/meetings/${m.id}/recommendations`, headers: minPos(m) }, denied: [{ as: w.outsider, status: 404 }] };
+  },
+  'POST /v1/meetings/:id/availability': async (w) => {
+    const m = await w.poll();
+    return {
+      ok: { as: w.buyer, path: `/v1/meetings/${m.id}/availability`, body: { slots: [{ ...m.window, preference: 'yes' }] } },
+      denied: [{ as: w.outsider, status: 404 }],
+    };
+  },
+  'POST /v1/meetings/:id/schedule': async (w) => {
+    const m = await w.poll();
+    return {
+      ok: { as: w.organizer, path: `/v1/meetings/${m.id}/schedule`, body: { start: m.window.start } },
+      denied: [
+        { as: w.buyer, status: 403 },
+        { as: w.outsider, status: 404 },
+      ],
+    };
+  },
+  'POST /v1/meetings/:id/reschedule': async (w) => {
+    const m = await w.poll({ scheduled: true });
+    const later = new Date(Date.parse(m.window.start) + 3_600_000).toISOString();
+    return {
+      ok: { as: w.organizer, path: `/v1/meetings/${m.id}/reschedule`, body: { start: later } },
+      denied: [
+        { as: w.buyer, status: 403 },
+        { as: w.outsider, status: 404 },
+      ],
+    };
+  },
+  'POST /v1/meetings/:id/rsvp': async (w) => {
+    const m = await w.poll({ scheduled: true });
+    return { ok: { as: w.buyer, path: `/v1/meetings/${m.id}/rsvp`, body: { response: 'accepted' } }, denied: [{ as: w.outsider, status: 404 }] };
+  },
+  'POST /v1/meetings/:id/cancel': async (w) => {
+    const m = await w.poll();
+    return {
+      ok: { as: w.organizer, path: `/v1/meetings/${m.id}/cancel`, body: {} },
+      denied: [
+        { as: w.buyer, status: 403 },
+        { as: w.outsider, status: 404 },
+      ],
+    };
+  },
+  'POST /v1/meetings/:id/participants': async (w) => {
+    const m = await w.poll();
+    return {
+      ok: { as: w.organizer, path: `/v1/meetings/${m.id}/participants`, body: { optionalParticipantIds: [w.fan.id] } },
+      denied: [
+        { as: w.buyer, status: 403 },
+        { as: w.outsider, status: 404 },
+      ],
+    };
+  },
+  'DELETE /v1/meetings/:id/participants/:userId': async (w) => {
+    const m = await w.poll();
+    return { ok: { as: w.buyer, path: `/v1/meetings/${m.id}/participants/${w.buyer.id}` }, denied: [{ as: w.outsider, status: 404 }] };
+  },
 };
 
 async function call(method: string, c: Omit<Call, 'as'>, as: Account | undefined): Promise<Response> {
@@ -316,6 +531,8 @@ async function call(method: string, c: Omit<Call, 'as'>, as: Account | undefined
       return http.delete(c.path, c.headers);
     case 'patch':
       return http.patch(c.path, body, c.headers);
+    case 'put':
+      return http.put(c.path, body, c.headers);
     default:
       return http.post(c.path, body, c.headers);
   }
@@ -360,7 +577,30 @@ describe('authorisation matrix', () => {
       }
       return { id, position };
     };
-    world = { organizer, coOrganizer, viewer, buyer, fan, outsider, admin, event, draft: { id: '', position: '0' } };
+    const group: World['group'] = async () => {
+      const created = await organizer.http.post('/v1/groups', { name: 'Matrix group' });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const added = await organizer.http.post(`/v1/groups/${created.body.id}/members`, { userId: viewer.id });
+      expect(added.status, JSON.stringify(added.body)).toBe(201);
+      return { id: created.body.id as string, position: added.body.position as string };
+    };
+    const poll: World['poll'] = async (opts = {}) => {
+      const window = meetingWindow(30);
+      const body = { title: 'Matrix poll', durationMinutes: 60, timezone: 'Europe/Berlin', proposedWindows: [window], participantIds: [buyer.id] };
+      const created = await organizer.http.post('/v1/meetings', body);
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      let position = created.body.position as string;
+      if (opts.scheduled) {
+        const scheduled = await organizer.http.post(`/v1/meetings/${created.body.id}/schedule`, { start: window.start });
+        expect(scheduled.status, JSON.stringify(scheduled.body)).toBe(200);
+        position = scheduled.body.position;
+      }
+      return { id: created.body.id as string, position, window };
+    };
+    // Meetings invite people the scheduling context knows.
+    const everyone = [organizer, coOrganizer, viewer, buyer, fan, outsider, admin].map((a) => a.id);
+    await eventually('the matrix accounts known to scheduling', async () => (await loadPeople(app.tessera.knex, everyone)).size === everyone.length);
+    world = { organizer, coOrganizer, viewer, buyer, fan, outsider, admin, event, group, poll, draft: { id: '', position: '0' } };
     world.draft = await event({ publish: false });
   });
 
