@@ -37,13 +37,6 @@ export async function coMemberIds(knex: Knex | Knex.Transaction, userId: string)
   return new Set(rows.map((row) => row.user_id));
 }
 
-/** Of `groupIds`, those `userId` belongs to (any role). */
-export async function groupsJoinedAmong(knex: Knex | Knex.Transaction, userId: string, groupIds: readonly string[]): Promise<Set<string>> {
-  if (groupIds.length === 0) return new Set();
-  const rows: Array<{ group_id: string }> = await knex(t('members')).select('group_id').where('user_id', userId).whereIn('group_id', [...new Set(groupIds)]);
-  return new Set(rows.map((row) => row.group_id));
-}
-
 export interface MyGroupRow {
   group_id: string;
   name: string;

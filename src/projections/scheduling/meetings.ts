@@ -137,18 +137,6 @@ export async function listMeetingsOf(knex: Knex | Knex.Transaction, f: MeetingLi
   return rows.map(meetingOf);
 }
 
-/** Meetings still polling whose deadline is at or before `now` (the deadline sweeper's input). */
-export async function overduePolls(knex: Knex | Knex.Transaction, now: Date, limit: number): Promise<Array<{ id: string; deadline: string }>> {
-  const rows: Array<{ id: string; deadline: Date }> = await knex(t('meetings'))
-    .select('id', 'deadline')
-    .where('status', 'polling')
-    .whereNotNull('deadline')
-    .where('deadline', '<=', now)
-    .orderBy(['deadline', 'id'])
-    .limit(limit);
-  return rows.map((r) => ({ id: r.id, deadline: r.deadline.toISOString() }));
-}
-
 interface ParticipantRow {
   user_id: string;
   required: boolean;
