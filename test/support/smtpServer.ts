@@ -27,6 +27,8 @@ export interface TestSmtpServer {
   /** RCPT TO commands per (lowercased) address, including refused ones. */
   rcptAttempts(address: string): number;
   rejectRecipients: Set<string>;
+  /** Socket errors of client connections (a client killed mid-transaction resets its socket). */
+  connectionErrors: Error[];
   /** Wait this long before answering 250 to each message (a slow server, so a test can act mid-run). */
   acceptDelayMs: number;
   plan(...faults: SmtpFault[]): void;
@@ -37,7 +39,7 @@ export interface TestSmtpServer {
 export async function startSmtpServer(options: { parse?: boolean } = {}): Promise<TestSmtpServer & { accepted(): number }> {
   let accepted = 0;
   const faults: SmtpFault[] = [];
-  const state = { received: [] as ReceivedMail[], dataAttempts: 0, rejectRecipients: new Set<string>(), rcpt: new Map<string, number>(), acceptDelayMs: 0 };
+  const state = { received: [] as ReceivedMail[], dataAttempts: 0, rejectRecipients: new Set<string>(), rcpt: new Map<string, number>(), acceptDelayMs: 0, connectionErrors: [] as Error[] };
   const server: SMTPServer = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -85,6 +87,9 @@ export async function startSmtpServer(options: { parse?: boolean } = {}): Promis
       });
     },
   });
+  // A client that dies mid-transaction (a SIGKILLed worker) resets its socket; smtp-server
+  // re-emits that on the server, and an EventEmitter 'error' with no listener would throw.
+  server.on('error', (error: Error) => state.connectionErrors.push(error));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as AddressInfo).port;
   return {
@@ -96,6 +101,7 @@ export async function startSmtpServer(options: { parse?: boolean } = {}): Promis
     get dataAttempts() {
       return state.dataAttempts;
     },
+    connectionErrors: state.connectionErrors,
     accepted: () => accepted || state.received.length,
     rcptAttempts: (address) => state.rcpt.get(address.toLowerCase()) ?? 0,
     rejectRecipients: state.rejectRecipients,
