@@ -17,7 +17,7 @@ import { meetingStreamName } from '../src/domain/scheduling/events.js';
 import { createPostgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
 import { apiClient, createEvent, runLoad } from './http.js';
 import { startBenchServer } from './server.js';
-import { caughtUp, repeat, seed, timed } from './suggestions.js';
+import { analyzed, caughtUp, repeat, seed, timed } from './suggestions.js';
 import { closedLoop, log, now, perSecond, percentiles, round, tally, type BenchContext } from './support.js';
 
 const PARTICIPANTS = 200;
@@ -72,6 +72,7 @@ export async function benchMeetings(ctx: BenchContext): Promise<void> {
     if (res.status !== 200) throw new Error(`a submission failed: ${res.status} ${JSON.stringify(res.body)}`);
     position = (res.body as { position: string }).position;
   }
+  await analyzed(server.databaseUrl);
   const recommendations = () => api('GET', `/v1/meetings/${meetingId}/recommendations?step=15`, organizer, undefined, { 'X-Min-Position': position });
 
   // Warm-up (JIT, pools, plans): not reported.

@@ -13,6 +13,7 @@
  * of 10 accepted participants each and 50 ticketed events with 20 seat holders each.
  */
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { Pool } from 'undici';
 import { userStreamName, type UserEvent } from '../src/domain/identity/events.js';
 import { availabilityStreamName, groupStreamName, meetingStreamName, type SchedulingEvent } from '../src/domain/scheduling/events.js';
@@ -47,6 +48,7 @@ export async function benchSuggestions(ctx: BenchContext): Promise<void> {
   const { userIds, last } = await seed(store);
   const token = await server.tokenFor(userIds[0]!);
   await caughtUp(api, token, userIds[0]!, last);
+  await analyzed(server.databaseUrl);
   log(`suggestions: seeded ${USERS} users in ${round(now() - seedStarted)} ms`);
 
   const body = (participants: number) => ({
@@ -124,6 +126,21 @@ export async function caughtUp(api: Api, token: string, userId: string, position
     if (res.status === 200) return;
     if (now() - started > 120_000) throw new Error(`the read models did not catch up with the seed: ${res.status} ${JSON.stringify(res.body)}`);
     await sleep(200);
+  }
+}
+
+/**
+ * ANALYZE, which autovacuum runs by itself within a minute or so of a bulk load: without
+ * it a freshly seeded read model is planned on default estimates, which no running
+ * server sees for long, and the figures would depend on when autovacuum got to it.
+ */
+export async function analyzed(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('ANALYZE');
+  } finally {
+    await client.end();
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coMemberIds, membersOfGroups } from '../../src/projections/scheduling/groupMembers.js';
+import { membersOfGroups, sharingAGroupWith } from '../../src/projections/scheduling/groupMembers.js';
 import { loadPeople } from '../../src/projections/scheduling/people.js';
 import { expectProblem, register, type Account } from '../identity/helpers.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -210,7 +210,7 @@ describe('GET /v1/me/groups and the membership reads', () => {
     ]);
     expect(members.get(second.body.id)?.map((m) => m.userId)).toEqual([solo.id]);
     expect(members.size).toBe(2);
-    const coMembers = await coMemberIds(app.tessera.knex, solo.id);
+    const coMembers = await sharingAGroupWith(app.tessera.knex, solo.id, [solo.id, ann.id, bob.id, cy.id]);
     expect(coMembers).toEqual(new Set([solo.id, ann.id]));
   });
 });

@@ -6,7 +6,7 @@ import { expandWeeklyHours } from '../../domain/shared/time.js';
 import { readAtCheckpoint } from '../../projections/runtime.js';
 import { busyTimeOf, organizesMeetingWith } from '../../projections/scheduling/busyTime.js';
 import { BUSY_TIME_PROJECTION } from '../../projections/scheduling/busyTimeProjection.js';
-import { coMemberIds } from '../../projections/scheduling/groupMembers.js';
+import { sharingAGroupWith } from '../../projections/scheduling/groupMembers.js';
 import { loadPeople } from '../../projections/scheduling/people.js';
 import { notFoundHttp } from '../problem.js';
 import { access, positionHeader, route, type RouteContext, type RouteDefinition } from '../routes.js';
@@ -25,7 +25,7 @@ async function mayViewFreeBusy(knex: Knex, ctx: RouteContext<{ id: string }, unk
   const viewer = ctx.principal!;
   const userId = ctx.params.id;
   if (viewer.userId === userId || viewer.roles.includes('admin')) return;
-  if ((await coMemberIds(knex, viewer.userId)).has(userId)) return;
+  if ((await sharingAGroupWith(knex, viewer.userId, [userId])).has(userId)) return;
   if (await organizesMeetingWith(knex, viewer.userId, userId)) return;
   throw notFoundHttp('User');
 }
@@ -55,7 +55,7 @@ export function freeBusyRoutes({ knex }: FreeBusyRouteDeps): RouteDefinition[] {
         if (!value.person) throw notFoundHttp('User');
         const { person, busy } = value;
         const hours = person.hours ? expandWeeklyHours(person.hours, range.from, range.to) : [];
-        const free = freeIntervals(hours, busy.map((b) => ({ start: Date.parse(b.start), end: Date.parse(b.end) })));
+        const free = freeIntervals(hours, busy);
         const own = ctx.principal!.userId === userId;
         return {
           body: {
@@ -64,7 +64,7 @@ export function freeBusyRoutes({ knex }: FreeBusyRouteDeps): RouteDefinition[] {
             from: ctx.query.from,
             to: ctx.query.to,
             free: free.map((f) => ({ start: iso(f.start), end: iso(f.end) })),
-            busy: busy.map((b) => ({ start: b.start, end: b.end, kind: b.kind, ...(own && { title: b.title }) })),
+            busy: busy.map((b) => ({ start: iso(b.start), end: iso(b.end), kind: b.kind, ...(own && { title: b.title }) })),
           },
           headers: positionHeader(position),
         };

@@ -66,7 +66,7 @@ export async function availabilityCheckOf(knex: Knex, meetingId: string, userIds
   const from = Date.parse(start);
   const to = Date.parse(end);
   return userIds.map((userId) => {
-    const conflicts = (busy.get(userId) ?? []).filter((item) => item.sourceId !== meetingId).map(({ start: s, end: e, kind }) => ({ start: s, end: e, kind }));
+    const conflicts = (busy.get(userId) ?? []).filter((item) => item.sourceId !== meetingId).map(({ start: s, end: e, kind }) => ({ start: new Date(s).toISOString(), end: new Date(e).toISOString(), kind }));
     if (conflicts.length > 0) return { userId, status: 'busy', conflicts };
     const hours = people.get(userId)?.hours;
     if (!hours) return { userId, status: 'unknown', conflicts };

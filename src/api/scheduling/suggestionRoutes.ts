@@ -12,7 +12,7 @@ import { expandWeeklyHours, isWallClockTime, memoizedZoneRules, minutesOfDay, ty
 import { readAtCheckpoint } from '../../projections/runtime.js';
 import { busyTimeOf, type BusyItem } from '../../projections/scheduling/busyTime.js';
 import { BUSY_TIME_PROJECTION } from '../../projections/scheduling/busyTimeProjection.js';
-import { coMemberIds, membersOfGroups } from '../../projections/scheduling/groupMembers.js';
+import { membersOfGroups, sharingAGroupWith } from '../../projections/scheduling/groupMembers.js';
 import { loadPeople, type SchedulingPerson } from '../../projections/scheduling/people.js';
 import { HttpError } from '../problem.js';
 import { access, positionHeader, route, type RouteDefinition } from '../routes.js';
@@ -71,7 +71,7 @@ export function suggestionRoutes({ knex }: SuggestionRouteDeps): RouteDefinition
         const range = checkRange(body.from, body.to);
         if (minutesOfDay(body.coreHours.end) <= minutesOfDay(body.coreHours.start)) throw new HttpError(422, 'invalid-core-hours', '`coreHours.end` must be after `coreHours.start`');
         const started = performance.now();
-        const { value: loaded, position } = await readAtCheckpoint(knex, BUSY_TIME_PROJECTION, (db) => loadParticipants(db, ctx.principal!.userId, body));
+        const { loaded, position } = await loadParticipants(knex, ctx.principal!.userId, body);
         const loadedAt = performance.now();
         const expander = hoursExpander(range);
         const participants = loaded.ids.map((id) => participantOf(id, loaded.people.get(id), loaded.busy.get(id)!, expander));
@@ -104,36 +104,44 @@ export function suggestionRoutes({ knex }: SuggestionRouteDeps): RouteDefinition
 /**
  * The participants (users plus group members, each once) with their rules and busy time,
  * after the sharing rule: the caller, members of groups the caller belongs to, and those groups.
+ *
+ * Each read model is read on its own connection, all at once: they are separate
+ * projections with checkpoints of their own, so one snapshot across them would promise
+ * nothing more. Busy time is read in one snapshot with its checkpoint, which is the
+ * position answered. Whatever a refused request read is dropped unseen.
  */
-async function loadParticipants(db: Knex.Transaction, callerId: string, body: SuggestionsBody) {
-  const groups = await membersOfGroups(db, body.groupIds);
+async function loadParticipants(knex: Knex, callerId: string, body: SuggestionsBody) {
+  const groups = await membersOfGroups(knex, body.groupIds);
   const deniedGroups = [...new Set(body.groupIds)].filter((id) => !(groups.get(id) ?? []).some((m) => m.userId === callerId));
   const ids = [...new Set([...body.userIds, ...[...groups.values()].flat().map((m) => m.userId)])];
   if (ids.length > MAX_PARTICIPANTS) throw new HttpError(422, 'too-many-participants', `At most ${MAX_PARTICIPANTS} participants; these are ${ids.length}`);
-  const coMembers = await coMemberIds(db, callerId);
+  const [coMembers, people, busy] = await Promise.all([
+    sharingAGroupWith(knex, callerId, body.userIds),
+    loadPeople(knex, ids),
+    readAtCheckpoint(knex, BUSY_TIME_PROJECTION, (db) => busyTimeOf(db, ids, body.from, body.to)),
+  ]);
   const deniedUsers = [...new Set(body.userIds)].filter((id) => id !== callerId && !coMembers.has(id));
   const denied = [...deniedUsers, ...deniedGroups];
   if (denied.length > 0) throw new HttpError(403, 'not-shareable', 'Only yourself, members of your groups and your groups can be asked', {}, { ids: denied });
   if (ids.length === 0) throw new HttpError(422, 'no-participants', 'Name at least one user or group');
-  const [people, busy] = await Promise.all([loadPeople(db, ids), busyTimeOf(db, ids, body.from, body.to)]);
-  return { ids, people, busy };
+  return { loaded: { ids, people, busy: busy.value }, position: busy.position };
 }
 
 type Range = { from: number; to: number };
 
 /**
  * Expands people's rules over one range for one request: zone lookups are memoised, and
- * people who share the same rules (a team's office hours) are expanded once.
+ * people who share the same rules (a team's office hours; loadPeople hands them one
+ * object) are expanded once.
  */
 function hoursExpander(range: Range) {
   const rules = memoizedZoneRules();
-  const expanded = new Map<string, InstantInterval[]>();
+  const expanded = new Map<NonNullable<SchedulingPerson['hours']>, InstantInterval[]>();
   return {
     rules,
     hoursOf(hours: NonNullable<SchedulingPerson['hours']>): InstantInterval[] {
-      const key = JSON.stringify([hours.zone, hours.intervals, hours.overrides]);
-      let intervals = expanded.get(key);
-      if (!intervals) expanded.set(key, (intervals = expandWeeklyHours(hours, range.from, range.to, rules)));
+      let intervals = expanded.get(hours);
+      if (!intervals) expanded.set(hours, (intervals = expandWeeklyHours(hours, range.from, range.to, rules)));
       return intervals;
     },
   };
@@ -143,7 +151,7 @@ function participantOf(userId: string, person: SchedulingPerson | undefined, bus
   return {
     userId,
     hours: person?.hours ? expander.hoursOf(person.hours) : null,
-    busy: busy.map((b) => ({ start: Date.parse(b.start), end: Date.parse(b.end), kind: b.kind })),
+    busy,
     zone: person?.hours?.zone ?? person?.profileTimezone ?? 'UTC',
   };
 }

@@ -83,16 +83,16 @@ function prepare(participant: RecommendationParticipant, expand: (hours: WeeklyH
 }
 
 /**
- * Expands weekly hours over `range`, once per distinct set of rules (a team's office hours),
- * with zone lookups memoised: people in one zone ask the same (date, time) questions.
+ * Expands weekly hours over `range`, once per hours object (the read model hands people
+ * with the same rules, a team's office hours, one object), with zone lookups memoised:
+ * people in one zone ask the same (date, time) questions.
  */
 function hoursExpander(range: InstantInterval): (hours: WeeklyHours) => InstantInterval[] {
   const rules: ZoneRules = memoizedZoneRules();
-  const expanded = new Map<string, InstantInterval[]>();
+  const expanded = new Map<WeeklyHours, InstantInterval[]>();
   return (hours) => {
-    const key = JSON.stringify([hours.zone, hours.intervals, hours.overrides ?? {}]);
-    let intervals = expanded.get(key);
-    if (!intervals) expanded.set(key, (intervals = expandWeeklyHours(hours, range.start, range.end, rules)));
+    let intervals = expanded.get(hours);
+    if (!intervals) expanded.set(hours, (intervals = expandWeeklyHours(hours, range.start, range.end, rules)));
     return intervals;
   };
 }

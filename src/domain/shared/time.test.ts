@@ -252,9 +252,13 @@ describe('memoizedZoneRules', () => {
     const ranges = [
       ['2026-03-20T00:00:00Z', '2026-04-10T00:00:00Z'],
       ['2026-09-28T00:00:00Z', '2026-11-05T00:00:00Z'],
+      ['2026-02-01T00:00:00Z', '2026-03-31T00:00:00Z'],
+      ['2026-08-25T00:00:00Z', '2026-09-15T00:00:00Z'],
     ] as const;
     const rules = memoizedZoneRules();
-    for (const zone of [BERLIN, NEW_YORK, 'Australia/Lord_Howe', 'Asia/Kolkata', 'America/St_Johns']) {
+    // Santiago, Beirut and Havana change at local midnight; Casablanca leaves and rejoins
+    // its offset for Ramadan, weeks apart (February–March 2026).
+    for (const zone of [BERLIN, NEW_YORK, 'Australia/Lord_Howe', 'Asia/Kolkata', 'America/St_Johns', 'America/Santiago', 'Asia/Beirut', 'America/Havana', 'Africa/Casablanca']) {
       const hours = { zone, intervals, overrides: { '2026-10-25': [{ start: '02:30', end: '03:00' }], '2026-10-04': [{ start: '02:00', end: '02:45' }] } };
       for (const [from, to] of ranges) {
         const plain = expandWeeklyHours(hours, ms(from), ms(to));

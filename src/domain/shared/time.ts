@@ -27,14 +27,25 @@ const IANA_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+){0,2}$/;
  * turn 'Asia/Kolkata' into 'Asia/Calcutta').
  */
 export function canonicalTimeZone(timeZone: string): string | undefined {
+  const known = canonicalZones.get(timeZone);
+  if (known !== undefined) return known;
   if (timeZone.length > 64 || !IANA_NAME.test(timeZone)) return undefined;
+  let canonical: string;
   try {
     const resolved = new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
-    return resolved.toLowerCase() === timeZone.toLowerCase() ? resolved : timeZone;
+    canonical = resolved.toLowerCase() === timeZone.toLowerCase() ? resolved : timeZone;
   } catch {
     return undefined;
   }
+  if (canonicalZones.size < MAX_REMEMBERED_ZONES) canonicalZones.set(timeZone, canonical);
+  return canonical;
 }
+
+// Building an Intl.DateTimeFormat costs tens of microseconds, and every expansion checks
+// its zone. The answer depends only on the process's tz data, so valid spellings are
+// remembered (invalid ones never are, and the spellings kept are bounded).
+const MAX_REMEMBERED_ZONES = 4096;
+const canonicalZones = new Map<string, string>();
 
 export const isValidTimeZone = (timeZone: string): boolean => canonicalTimeZone(timeZone) !== undefined;
 
@@ -170,14 +181,9 @@ function resolveInValidZone(date: string, time: string, zone: string, offsetAt =
  * starts and ends with the same offset it holds all day (no zone changes its offset twice
  * in two days); otherwise the change is found to the millisecond by bisection.
  */
-function offsetsByDay(zone: string): (instant: Instant) => number {
-  const atMidnight = new Map<number, number>();
+function offsetsByDay(zone: string): { at(instant: Instant): number; steadyOver(from: Instant, to: Instant): number | undefined } {
   const changes = new Map<number, { at: Instant; before: number; after: number } | null>();
-  const midnightOffset = (day: number) => {
-    let offset = atMidnight.get(day);
-    if (offset === undefined) atMidnight.set(day, (offset = offsetMinutesAt(day * DAY_MS, zone)));
-    return offset;
-  };
+  const midnightOffset = (day: number) => offsetAtUtcMidnight(zone, day);
   const changeOn = (day: number) => {
     if (changes.has(day)) return changes.get(day)!;
     const before = midnightOffset(day);
@@ -197,12 +203,36 @@ function offsetsByDay(zone: string): (instant: Instant) => number {
     changes.set(day, change);
     return change;
   };
-  return (instant) => {
-    const day = Math.floor(instant / DAY_MS);
-    const change = changeOn(day);
-    if (change === null) return midnightOffset(day);
-    return instant < change.at ? change.before : change.after;
+  return {
+    at(instant) {
+      const day = Math.floor(instant / DAY_MS);
+      const change = changeOn(day);
+      if (change === null) return midnightOffset(day);
+      return instant < change.at ? change.before : change.after;
+    },
+    // The offset when every UTC midnight from `from`'s day to the one after `to` has it
+    // (then no change falls in between); undefined when one differs.
+    steadyOver(from, to) {
+      const offset = midnightOffset(Math.floor(from / DAY_MS));
+      for (let day = Math.floor(from / DAY_MS) + 1; day <= Math.floor(to / DAY_MS) + 1; day++) if (midnightOffset(day) !== offset) return undefined;
+      return offset;
+    },
   };
+}
+
+// A zone's offset at a UTC midnight depends only on the process's tz data, and asking
+// luxon (Intl's formatToParts) costs microseconds: every request expanding hours over the
+// same weeks would ask again. Remembered for valid zones, up to a bound.
+const MAX_REMEMBERED_MIDNIGHTS = 200_000;
+const midnightOffsets = new Map<string, number>();
+function offsetAtUtcMidnight(zone: string, day: number): number {
+  const key = `${zone} ${day}`;
+  let offset = midnightOffsets.get(key);
+  if (offset === undefined) {
+    offset = offsetMinutesAt(day * DAY_MS, zone);
+    if (midnightOffsets.size < MAX_REMEMBERED_MIDNIGHTS) midnightOffsets.set(key, offset);
+  }
+  return offset;
 }
 
 /** The local date ('YYYY-MM-DD') of an instant in `zone`. */
@@ -243,6 +273,12 @@ export interface WeeklyHours {
 export interface LocalDay {
   date: string;
   weekday: Weekday;
+  /**
+   * Set when the zone keeps one offset (minutes) over everything a wall-clock time on this
+   * date can reach: then every time of the date is `naiveMidnight + time − offset`, with
+   * no gap or fold to decide. Unset: each time goes through `resolveLocal`.
+   */
+  steady?: { naiveMidnight: number; offsetMinutes: number };
 }
 
 export interface ZoneRules {
@@ -263,12 +299,17 @@ export const zoneRules: ZoneRules = { requireZone, resolveLocal, localDays: (zon
 export function memoizedZoneRules(): ZoneRules {
   const instants = new Map<string, Instant>();
   const days = new Map<string, LocalDay[]>();
-  const offsets = new Map<string, (instant: Instant) => number>();
+  const offsets = new Map<string, ReturnType<typeof offsetsByDay>>();
   const zones = new Set<string>();
   const checkZone = (zone: string) => {
     if (zones.has(zone)) return;
     requireZone(zone);
     zones.add(zone);
+  };
+  const offsetsIn = (zone: string) => {
+    let found = offsets.get(zone);
+    if (!found) offsets.set(zone, (found = offsetsByDay(zone)));
+    return found;
   };
   return {
     requireZone: checkZone,
@@ -277,19 +318,29 @@ export function memoizedZoneRules(): ZoneRules {
       let instant = instants.get(key);
       if (instant === undefined) {
         checkZone(zone);
-        let offsetAt = offsets.get(zone);
-        if (!offsetAt) offsets.set(zone, (offsetAt = offsetsByDay(zone)));
-        instants.set(key, (instant = resolveInValidZone(date, time, zone, offsetAt)));
+        const zoneOffsets = offsetsIn(zone);
+        instants.set(key, (instant = resolveInValidZone(date, time, zone, (at) => zoneOffsets.at(at))));
       }
       return instant;
     },
     localDays(zone, from, to) {
       const key = `${zone} ${from} ${to}`;
       let list = days.get(key);
-      if (list === undefined) days.set(key, (list = localDaysAround(zone, from, to)));
+      if (list === undefined) days.set(key, (list = localDaysAround(zone, from, to).map((day) => withSteadyOffset(day, offsetsIn(zone)))));
       return list;
     },
   };
+}
+
+/**
+ * resolveInValidZone reads offsets up to a day either side of the naive time (up to 24:00)
+ * and checks them at instants up to 14 h further: steady over two days of margin either
+ * side, it can only answer `naive − offset`.
+ */
+function withSteadyOffset(day: LocalDay, offsets: ReturnType<typeof offsetsByDay>): LocalDay {
+  const midnight = naiveMidnight(day.date);
+  const offsetMinutes = offsets.steadyOver(midnight - 2 * DAY_MS, midnight + 3 * DAY_MS);
+  return offsetMinutes === undefined ? day : { ...day, steady: { naiveMidnight: midnight, offsetMinutes } };
 }
 
 /**
@@ -301,17 +352,23 @@ export function memoizedZoneRules(): ZoneRules {
 export function expandWeeklyHours(hours: WeeklyHours, from: Instant, to: Instant, rules: ZoneRules = zoneRules): InstantInterval[] {
   rules.requireZone(hours.zone);
   if (!(from < to)) return [];
+  const weekly = byWeekday(hours.intervals);
+  const instantOn = (day: LocalDay, time: string) =>
+    day.steady ? day.steady.naiveMidnight + (minutesOfDay(time) - day.steady.offsetMinutes) * MINUTE_MS : rules.resolveLocal(day.date, time, hours.zone);
   const intervals: InstantInterval[] = [];
-  for (const { date, weekday } of rules.localDays(hours.zone, from, to)) {
-    for (const { start, end } of wallClockIntervalsOn(hours, date, weekday)) {
-      const clipped = {
-        start: Math.max(from, rules.resolveLocal(date, start, hours.zone)),
-        end: Math.min(to, rules.resolveLocal(date, end, hours.zone)),
-      };
+  for (const day of rules.localDays(hours.zone, from, to)) {
+    for (const { start, end } of hours.overrides?.[day.date] ?? weekly[day.weekday]) {
+      const clipped = { start: Math.max(from, instantOn(day, start)), end: Math.min(to, instantOn(day, end)) };
       if (clipped.start < clipped.end) intervals.push(clipped);
     }
   }
   return mergeIntervals(intervals);
+}
+
+function byWeekday(intervals: readonly WeeklyInterval[]): Record<Weekday, WallClockInterval[]> {
+  const table = { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] } as Record<Weekday, WallClockInterval[]>;
+  for (const interval of intervals) table[interval.day].push(interval);
+  return table;
 }
 
 /**
@@ -324,12 +381,6 @@ function localDaysAround(zone: string, from: Instant, to: Instant): LocalDay[] {
   const last = addDays(localDateOf(to, zone), 1);
   for (let date = addDays(localDateOf(from, zone), -1); date <= last; date = addDays(date, 1)) days.push({ date, weekday: weekdayOf(date) });
   return days;
-}
-
-function wallClockIntervalsOn(hours: WeeklyHours, date: string, weekday: Weekday): readonly WallClockInterval[] {
-  const override = hours.overrides?.[date];
-  if (override !== undefined) return override;
-  return hours.intervals.filter((interval) => interval.day === weekday);
 }
 
 /** Sorted, overlapping or touching intervals merged, zero-length ones dropped. */

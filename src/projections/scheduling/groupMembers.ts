@@ -28,12 +28,14 @@ export async function membersOfGroups(knex: Knex | Knex.Transaction, groupIds: r
   return members;
 }
 
-/** The ids of everyone who shares at least one group with `userId` (themself included when in a group). */
-export async function coMemberIds(knex: Knex | Knex.Transaction, userId: string): Promise<Set<string>> {
+/** Those of `candidateIds` who share at least one group with `userId` (themself included when in a group). */
+export async function sharingAGroupWith(knex: Knex | Knex.Transaction, userId: string, candidateIds: readonly string[]): Promise<Set<string>> {
+  if (candidateIds.length === 0) return new Set();
   const rows: Array<{ user_id: string }> = await knex(`${t('members')} as other`)
     .distinct('other.user_id')
     .join(`${t('members')} as mine`, 'mine.group_id', 'other.group_id')
-    .where('mine.user_id', userId);
+    .where('mine.user_id', userId)
+    .whereRaw('other.user_id = ANY(?::text[])', [[...new Set(candidateIds)]]);
   return new Set(rows.map((row) => row.user_id));
 }
 

@@ -23,24 +23,40 @@ interface PersonRow {
   name: string;
   profile_timezone: string;
   hours_timezone: string | null;
-  weekly: WeeklyInterval[];
-  overrides: Record<string, WallClockInterval[]>;
+  /** jsonb read as text: people with the same rules share one parsed value. */
+  weekly: string;
+  overrides: string;
   availability_revision: string | null;
 }
 
-/** The people among `userIds` that the read model knows, keyed by id. */
+/**
+ * The people among `userIds` that the read model knows, keyed by id. People with the same
+ * rules (a team's office hours) get the same `hours` object, parsed once — callers may
+ * key work on it (suggestions expand each distinct one once) and must not change it.
+ */
 export async function loadPeople(knex: Knex | Knex.Transaction, userIds: readonly string[]): Promise<Map<string, SchedulingPerson>> {
   if (userIds.length === 0) return new Map();
-  const rows: PersonRow[] = await knex(`${SCHEDULING_PEOPLE_SCHEMA}.people`).whereIn('user_id', [...new Set(userIds)]);
-  return new Map(rows.map((row) => [row.user_id, personOf(row)]));
+  // One array parameter, not a placeholder per id: the statement stays the same for any number.
+  const rows: PersonRow[] = await knex(`${SCHEDULING_PEOPLE_SCHEMA}.people`)
+    .whereRaw('user_id = ANY(?::text[])', [[...new Set(userIds)]])
+    .select('user_id', 'name', 'profile_timezone', 'hours_timezone', knex.raw('weekly::text AS weekly'), knex.raw('overrides::text AS overrides'), 'availability_revision');
+  const sharedHours = new Map<string, NonNullable<SchedulingPerson['hours']>>();
+  const hoursOf = (row: PersonRow): SchedulingPerson['hours'] => {
+    if (row.hours_timezone === null) return null;
+    const key = `${row.hours_timezone}\u0000${row.weekly}\u0000${row.overrides}`;
+    let hours = sharedHours.get(key);
+    if (!hours) sharedHours.set(key, (hours = { zone: row.hours_timezone, intervals: JSON.parse(row.weekly) as WeeklyInterval[], overrides: JSON.parse(row.overrides) as Record<string, WallClockInterval[]> }));
+    return hours;
+  };
+  return new Map(rows.map((row) => [row.user_id, personOf(row, hoursOf(row))]));
 }
 
-function personOf(row: PersonRow): SchedulingPerson {
+function personOf(row: PersonRow, hours: SchedulingPerson['hours']): SchedulingPerson {
   return {
     userId: row.user_id,
     name: row.name,
     profileTimezone: row.profile_timezone,
-    hours: row.hours_timezone === null ? null : { zone: row.hours_timezone, intervals: row.weekly, overrides: row.overrides },
+    hours,
     availabilityRevision: row.availability_revision === null ? null : BigInt(row.availability_revision),
   };
 }

@@ -34,7 +34,7 @@ export async function recommendationParticipants(db: Knex | Knex.Transaction, lo
     slots: slotsOf.get(p.userId)?.map((slot) => ({ start: toMillis(slot.start), end: toMillis(slot.end), preference: slot.preference })) ?? null,
     response: p.response,
     hours: people.get(p.userId)?.hours ?? null,
-    busy: (busy.get(p.userId) ?? []).filter((item) => item.sourceId !== meeting.id).map((item) => ({ start: toMillis(item.start), end: toMillis(item.end) })),
+    busy: (busy.get(p.userId) ?? []).filter((item) => item.sourceId !== meeting.id).map((item) => ({ start: item.start, end: item.end })),
   }));
 }
 
