@@ -46,6 +46,7 @@ const schema = z
     EVENT_STORE: z.enum(['postgres', 'esdb']).default('postgres'),
     ESDB_URL: url(['esdb:', 'esdb+discover:']).optional(),
     DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+    DATABASE_POOL_MAX: positiveInt(20),
     REDIS_URL: url(['redis:', 'rediss:']).optional(),
     DATA_DIR: z.string().default('.data'),
     EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
@@ -101,6 +102,8 @@ export interface Config {
   roles: ProcessRole[];
   eventStore: { kind: 'postgres' } | { kind: 'esdb'; url: string };
   databaseUrl: string | undefined;
+  /** Connections each of the process's PostgreSQL pools may open (read models, event store, idempotency claims). */
+  databasePoolMax: number;
   redisUrl: string | undefined;
   /** Absolute: DATA_DIR resolved against the project root. */
   dataDir: string;
@@ -165,6 +168,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     roles: [...new Set(env.PROCESS_ROLES)],
     eventStore: env.EVENT_STORE === 'esdb' ? { kind: 'esdb', url: env.ESDB_URL! } : { kind: 'postgres' },
     databaseUrl: env.DATABASE_URL,
+    databasePoolMax: env.DATABASE_POOL_MAX,
     redisUrl: env.REDIS_URL,
     dataDir: path.resolve(projectRoot(), env.DATA_DIR),
     embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT,

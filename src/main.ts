@@ -100,7 +100,7 @@ export async function startTessera(config: Config, logger: Logger = createLogger
       cleanups.push(() => embedded.stop());
       databaseUrl = embedded.url;
     }
-    const knex = createKnex(databaseUrl, { max: 20 });
+    const knex = createKnex(databaseUrl, { max: config.databasePoolMax });
     cleanups.push(() => knex.destroy());
     await migrateToLatest(knex);
 
@@ -108,7 +108,7 @@ export async function startTessera(config: Config, logger: Logger = createLogger
     const store =
       config.eventStore.kind === 'esdb'
         ? createEsdbEventStore(config.eventStore.url)
-        : createPostgresEventStore(databaseUrl, { poolSize: 20, onError: (error) => logger.warn({ err: error }, 'event store connection error') });
+        : createPostgresEventStore(databaseUrl, { poolSize: config.databasePoolMax, onError: (error) => logger.warn({ err: error }, 'event store connection error') });
     cleanups.push(() => store.close());
 
     const commands = new CommandRuntime(store, {
@@ -121,7 +121,7 @@ export async function startTessera(config: Config, logger: Logger = createLogger
 
     // One of each per process, shared by the routes and the housekeeping job; closed after
     // the jobs and the server. Idempotency-Key claims are advisory locks on connections of their own.
-    const idempotencyClaims = new pg.Pool({ connectionString: databaseUrl, max: 20, connectionTimeoutMillis: 5000, application_name: 'tessera-idempotency' });
+    const idempotencyClaims = new pg.Pool({ connectionString: databaseUrl, max: config.databasePoolMax, connectionTimeoutMillis: 5000, application_name: 'tessera-idempotency' });
     idempotencyClaims.on('error', (error) => logger.warn({ err: error }, 'idempotency claim connection error'));
     cleanups.push(() => idempotencyClaims.end());
     const idempotency = new IdempotencyStore(idempotencyClaims);

@@ -27,6 +27,9 @@ export function testEnv(databaseUrl: string, env: Record<string, string> = {}): 
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'tessera-test-')),
     RATE_LIMIT_AUTH_PER_MIN: '100000',
     RATE_LIMIT_USER_PER_MIN: '100000',
+    // Two test files run at once, some with several processes each: the default pools
+    // would pass PostgreSQL's 100 connections.
+    DATABASE_POOL_MAX: '6',
     ...env,
   };
 }
