@@ -574,6 +574,21 @@ export async function checkpointPositions(knex: Knex): Promise<Map<string, bigin
  * `position` is exactly the newest event the answer reflects (X-Position of read-model
  * GETs); undefined while the projection has applied nothing.
  */
+/**
+ * SQL for a projection's checkpoint position as a column of a read: one statement sees one
+ * snapshot, so a single SELECT of the read model with this column needs no transaction.
+ * Read the column with `checkpointPosition`.
+ */
+export const checkpointColumn = (knex: Knex | Knex.Transaction, projection: string): Knex.Raw =>
+  knex.raw('(SELECT position FROM projection_checkpoints WHERE name = ?)', [projection]);
+
+/** The position of a `checkpointColumn` value: undefined before the projection applied anything. */
+export function checkpointPosition(value: string | null): bigint | undefined {
+  if (value === null) return undefined;
+  const position = BigInt(value);
+  return position === NONE ? undefined : position;
+}
+
 export async function readAtCheckpoint<T>(
   knex: Knex,
   projection: string,

@@ -1,16 +1,15 @@
 /**
  * `GET /v1/meetings/:id/recommendations` (docs/scheduling.md §3, §6.1): the poll's best
- * candidate times, each participant explained. Read in one snapshot of the read models
- * (meeting, people, busy time) at the meetings projection's checkpoint; X-Min-Position
- * waits for all three. Access like the meeting; with `resultsVisibility: organizer` only
+ * candidate times, each participant explained. The meeting is read in one snapshot with
+ * the meetings projection's checkpoint (the position answered); people and busy time,
+ * separate read models, are then read at once. X-Min-Position waits for all three. Access like the meeting; with `resultsVisibility: organizer` only
  * the organizer sees them (they name who answered what).
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { readAtCheckpoint } from '../../projections/runtime.js';
 import { SCHEDULING_PEOPLE_PROJECTION } from '../../projections/scheduling/availabilityProjection.js';
 import { BUSY_TIME_PROJECTION } from '../../projections/scheduling/busyTimeProjection.js';
-import { loadMeeting } from '../../projections/scheduling/meetings.js';
+import { loadMeetingAtCheckpoint } from '../../projections/scheduling/meetings.js';
 import { MEETINGS_PROJECTION } from '../../projections/scheduling/meetingsProjection.js';
 import { recommendationsOf } from '../../projections/scheduling/recommendationInputs.js';
 import { resourceRolesOf, type ResourceAccess } from '../access.js';
@@ -49,13 +48,11 @@ export function recommendationRoutes(deps: { knex: Knex; resources: ResourceAcce
       query: recommendationsQuery,
       readsProjections: [MEETINGS_PROJECTION, BUSY_TIME_PROJECTION, SCHEDULING_PEOPLE_PROJECTION],
       handler: async (ctx) => {
-        const { value, position } = await readAtCheckpoint(deps.knex, MEETINGS_PROJECTION, async (db) => {
-          const loaded = await loadMeeting(db, ctx.params.id);
-          return loaded && { loaded, items: await recommendationsOf(db, loaded, { limit: ctx.query.limit, stepMinutes: ctx.query.step }) };
-        });
-        if (!value) throw new HttpError(503, 'projection-behind', 'The meeting is not in the read model yet; retry shortly', { 'Retry-After': '1' });
-        if (!seesResults(value.loaded.meeting.resultsVisibility, ctx)) throw new HttpError(403, 'results-hidden', 'Only the organizer sees the recommendations of this meeting');
-        return { body: { items: value.items.map(recommendationDto) }, headers: positionHeader(position) };
+        const { value: loaded, position } = await loadMeetingAtCheckpoint(deps.knex, ctx.params.id);
+        if (!loaded) throw new HttpError(503, 'projection-behind', 'The meeting is not in the read model yet; retry shortly', { 'Retry-After': '1' });
+        if (!seesResults(loaded.meeting.resultsVisibility, ctx)) throw new HttpError(403, 'results-hidden', 'Only the organizer sees the recommendations of this meeting');
+        const items = await recommendationsOf(deps.knex, loaded, { limit: ctx.query.limit, stepMinutes: ctx.query.step });
+        return { body: { items: items.map(recommendationDto) }, headers: positionHeader(position) };
       },
     }),
   ];

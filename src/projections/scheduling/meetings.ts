@@ -1,11 +1,12 @@
 /**
  * Queries over the meetings read model (schema rm_meetings, src/projections/scheduling/
  * meetingsProjection.ts): one meeting with its participants and current submissions in
- * three indexed queries, and the meetings of one user by role.
+ * one statement, and the meetings of one user by role.
  */
 import type { Knex } from 'knex';
 import type { AvailabilitySlot, InstantWindow, ResultsVisibility } from '../../domain/scheduling/events.js';
 import { projectionSchema } from '../projection.js';
+import { checkpointColumn, checkpointPosition } from '../runtime.js';
 import { MEETINGS_PROJECTION } from './meetingsProjection.js';
 
 const S = projectionSchema(MEETINGS_PROJECTION);
@@ -87,24 +88,52 @@ interface MeetingRow {
 
 /** The meeting with its participants and current submissions; undefined when the read model does not know it. */
 export async function loadMeeting(knex: Knex | Knex.Transaction, id: string): Promise<LoadedMeetingRecord | undefined> {
-  const row = await knex(t('meetings')).where({ id }).first<MeetingRow | undefined>();
-  if (!row) return undefined;
-  const [participants, submissions] = await Promise.all([
-    knex(t('participants')).where({ meeting_id: id }).orderBy(['invited_revision', 'invited_place']),
-    knex(t('submissions')).where({ meeting_id: id }).orderBy('participant_id'),
-  ]);
+  const row = await selectMeeting(knex, id);
+  return row && loadedOf(row);
+}
+
+/** loadMeeting with the meetings projection's checkpoint, in one statement (one snapshot). */
+export async function loadMeetingAtCheckpoint(knex: Knex, id: string): Promise<{ value: LoadedMeetingRecord | undefined; position: bigint | undefined }> {
+  const row = await selectMeeting(knex, id, true);
+  return { value: row && loadedOf(row), position: row ? checkpointPosition(row.checkpoint_position) : undefined };
+}
+
+interface LoadedMeetingRow extends MeetingRow {
+  /** [user_id, required, via_group_id, submitted, response], in order of invitation. */
+  participant_rows: Array<[string, boolean, string | null, boolean, ParticipantResponse]>;
+  /** [participant_id, slots, revision, position, submitted_at epoch ms], by participant. */
+  submission_rows: Array<[string, AvailabilitySlot[], string, string, number]>;
+  checkpoint_position: string | null;
+}
+
+// One statement, not three: the participants and submissions come aggregated with the
+// meeting (bigints as text, so none becomes a Number), all from the same snapshot.
+async function selectMeeting(knex: Knex | Knex.Transaction, id: string, withCheckpoint = false): Promise<LoadedMeetingRow | undefined> {
+  const participants = `SELECT coalesce(json_agg(json_build_array(p.user_id, p.required, p.via_group_id, p.submitted, p.response) ORDER BY p.invited_revision, p.invited_place), '[]')
+    FROM ${t('participants')} p WHERE p.meeting_id = m.id`;
+  const submissions = `SELECT coalesce(json_agg(json_build_array(s.participant_id, s.slots, s.revision::text, s.position::text, floor(extract(epoch FROM s.submitted_at) * 1000)) ORDER BY s.participant_id), '[]')
+    FROM ${t('submissions')} s WHERE s.meeting_id = m.id`;
+  return knex(`${t('meetings')} as m`)
+    .where('m.id', id)
+    .first<LoadedMeetingRow | undefined>(
+      'm.*',
+      knex.raw(`(${participants}) AS participant_rows`),
+      knex.raw(`(${submissions}) AS submission_rows`),
+      withCheckpoint ? checkpointColumn(knex, MEETINGS_PROJECTION).wrap('', ' AS checkpoint_position') : knex.raw('NULL AS checkpoint_position'),
+    );
+}
+
+function loadedOf(row: LoadedMeetingRow): LoadedMeetingRecord {
   return {
     meeting: meetingOf(row),
-    participants: participants.map(participantOf),
-    submissions: submissions.map(
-      (s: { participant_id: string; slots: AvailabilitySlot[]; revision: string; position: string; submitted_at: Date }): SubmissionRecord => ({
-        participantId: s.participant_id,
-        slots: s.slots,
-        revision: BigInt(s.revision),
-        position: BigInt(s.position),
-        submittedAt: s.submitted_at.toISOString(),
-      }),
-    ),
+    participants: row.participant_rows.map(([userId, required, viaGroupId, submitted, response]) => ({ userId, required, viaGroupId, submitted, response })),
+    submissions: row.submission_rows.map(([participantId, slots, revision, position, submittedAt]) => ({
+      participantId,
+      slots,
+      revision: BigInt(revision),
+      position: BigInt(position),
+      submittedAt: new Date(submittedAt).toISOString(),
+    })),
   };
 }
 

@@ -24,9 +24,11 @@ export async function recommendationParticipants(db: Knex | Knex.Transaction, lo
   const ids = participants.map((p) => p.userId);
   const from = new Date(Math.min(...windows.map((w) => toMillis(w.start)))).toISOString();
   const to = new Date(Math.max(...windows.map((w) => toMillis(w.end)))).toISOString();
-  // One after the other: inside a transaction (the live feed) queries share one connection.
-  const people = await loadPeople(db, ids);
-  const busy = await busyTimeOf(db, ids, from, to);
+  // Inside a transaction (the live feed) queries share one connection: one after the other.
+  // From a pool (REST), at once: they are separate read models with checkpoints of their own.
+  const [people, busy] = db.isTransaction
+    ? [await loadPeople(db, ids), await busyTimeOf(db, ids, from, to)]
+    : await Promise.all([loadPeople(db, ids), busyTimeOf(db, ids, from, to)]);
   const slotsOf = new Map(submissions.map((s) => [s.participantId, s.slots]));
   return participants.map((p) => ({
     userId: p.userId,
