@@ -78,3 +78,39 @@ describe('postgres event store: late commits', () => {
     }
   });
 });
+
+describe('postgres event store: subscriptions of one store share what they read', () => {
+  it('hands subscriptions reading after the same event the same frozen events; a store emptied under them serves no old ones', async () => {
+    await knex.raw('TRUNCATE eventstore.events, eventstore.streams');
+    const store = createPostgresEventStore(db.url, { pollIntervalMs: 50 });
+    const [a, b] = [store.subscribeToAll(), store.subscribeToAll()];
+    try {
+      await store.appendToStream('share-1', [newEvent('First')], { expectedRevision: 'no_stream' });
+      const [firstA, firstB] = [(await take(a, 1))[0]!, (await take(b, 1))[0]!];
+      expect(firstB.id).toBe(firstA.id);
+      await store.appendToStream('share-2', [newEvent('Second', { n: 2 }), newEvent('Third', { n: 3 })], { expectedRevision: 'no_stream' });
+      const [nextA, nextB] = [await take(a, 2), await take(b, 2)];
+      expect(nextA.map((e) => e.type)).toEqual(['Second', 'Third']);
+      // one read served both: the very same objects, frozen so neither can change the other's
+      expect(nextB[0]).toBe(nextA[0]);
+      expect(nextB[1]).toBe(nextA[1]);
+      expect(Object.isFrozen(nextA[0]!.data)).toBe(true);
+      expect(() => {
+        (nextA[0]!.data as { n: number }).n = 5;
+      }).toThrow(TypeError);
+
+      await knex.raw('TRUNCATE eventstore.events, eventstore.streams');
+      await store.appendToStream('share-3', [newEvent('Fresh')], { expectedRevision: 'no_stream' });
+      const c = store.subscribeToAll();
+      try {
+        expect((await take(c, 1)).map((e) => e.type)).toEqual(['Fresh']);
+      } finally {
+        await c.close();
+      }
+    } finally {
+      await a.close();
+      await b.close();
+      await store.close();
+    }
+  });
+});

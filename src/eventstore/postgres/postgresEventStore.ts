@@ -69,6 +69,9 @@ export class PostgresEventStore implements EventStore {
   private closed = false;
   /** Bumped on every notification, so a subscription that read just before one does not sleep through it. */
   private appendGeneration = 0;
+  /** Recently read pages of $all, keyed by the event before them and the limit (see readAfter). */
+  private readonly sharedPages = new Map<string, Promise<RecordedEvent[]>>();
+  private readonly unstableChecks = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly databaseUrl: string,
@@ -206,8 +209,33 @@ export class PostgresEventStore implements EventStore {
     await this.pool.end();
   }
 
-  /** @internal used by subscriptions */
-  async readAfter(position: bigint, filter: SubscriptionFilter | undefined, limit: number): Promise<RecordedEvent[]> {
+  /**
+   * @internal used by subscriptions. Every projection and reactor of a process subscribes
+   * to $all on its own and they wake on the same notification, so unfiltered pages are
+   * shared: one query (and one JSON parse) serves all who ask for the page after the same
+   * event. A non-empty page is final — it lies below the stable bound, where no event can
+   * still appear — so a reader a moment later may take it too; an empty page is only true
+   * for now and is never kept. Keyed by the event read up to (position and id), not the
+   * position alone, so a store emptied under a running process (tests truncate) never
+   * serves old events. Shared events are frozen: a consumer that changed one would change
+   * it for the others.
+   */
+  async readAfter(position: bigint, filter: SubscriptionFilter | undefined, limit: number, afterEventId?: string): Promise<RecordedEvent[]> {
+    if (filter || afterEventId === undefined) return this.queryAfter(position, filter, limit);
+    const key = `${position}:${afterEventId}:${limit}`;
+    const shared = this.sharedPages.get(key);
+    if (shared) return shared;
+    const page = this.queryAfter(position, undefined, limit).then((events) => events.map(deepFrozen));
+    this.sharedPages.set(key, page);
+    if (this.sharedPages.size > SHARED_PAGES) this.sharedPages.delete(this.sharedPages.keys().next().value!);
+    const forget = () => {
+      if (this.sharedPages.get(key) === page) this.sharedPages.delete(key);
+    };
+    page.then((events) => events.length === 0 && forget(), forget);
+    return page;
+  }
+
+  private async queryAfter(position: bigint, filter: SubscriptionFilter | undefined, limit: number): Promise<RecordedEvent[]> {
     const params: unknown[] = [position.toString()];
     let where = 'position > $1 AND position < eventstore.stable_bound()';
     if (filter?.streamPrefixes?.length) {
@@ -233,11 +261,19 @@ export class PostgresEventStore implements EventStore {
    * a notification: the transaction holding them back may not be an append.
    */
   async hasUnstableAfter(position: bigint): Promise<boolean> {
-    const { rows } = await this.query<{ pending: boolean }>(
+    // Subscriptions caught up at the same position ask at the same moment: one query answers
+    // all who ask while it runs (never a stored answer: it is only true for now).
+    const key = position.toString();
+    const running = this.unstableChecks.get(key);
+    if (running) return running;
+    const check = this.query<{ pending: boolean }>(
       'SELECT EXISTS (SELECT 1 FROM eventstore.events WHERE position > $1 AND position >= eventstore.stable_bound()) AS pending',
-      [position.toString()],
-    );
-    return rows[0]?.pending === true;
+      [key],
+    )
+      .then(({ rows }) => rows[0]?.pending === true)
+      .finally(() => this.unstableChecks.delete(key));
+    this.unstableChecks.set(key, check);
+    return check;
   }
 
   /** @internal resolves when an append is notified (or was, since `seenGeneration`) or the poll interval passes. */
@@ -299,6 +335,8 @@ export class PostgresEventStore implements EventStore {
 class PostgresSubscription implements Subscription {
   private readonly signal = { cancelled: false };
   private readonly iterator: AsyncGenerator<RecordedEvent>;
+  /** Id of the event at lastPosition once this subscription delivered it (pages after it are shared). */
+  private lastEventId: string | undefined;
 
   constructor(
     private readonly store: PostgresEventStore,
@@ -328,7 +366,7 @@ class PostgresSubscription implements Subscription {
       let batch: RecordedEvent[];
       const generation = this.store.generation;
       try {
-        batch = await this.store.readAfter(this.lastPosition, this.filter, this.store.batchSize);
+        batch = await this.store.readAfter(this.lastPosition, this.filter, this.store.batchSize, this.lastEventId);
         failures = 0;
       } catch {
         // Connection trouble: back off and read again from the last delivered position.
@@ -346,10 +384,22 @@ class PostgresSubscription implements Subscription {
       for (const event of batch) {
         if (this.done) return;
         this.lastPosition = event.position;
+        this.lastEventId = event.id;
         yield event;
       }
     }
   }
+}
+
+/** Pages kept for subscriptions that read a moment later: a few batches of each runner's lead over the slowest. */
+const SHARED_PAGES = 64;
+
+function deepFrozen<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFrozen(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
