@@ -38,6 +38,13 @@ export interface Projection {
   afterBatch?(ctx: ProjectionContext): Promise<void>;
 }
 
+/**
+ * SQL for a timestamptz column as epoch milliseconds (float8, which node-postgres hands
+ * over as a number): for reads that compute on instants, where parsing each value's text
+ * into a Date and back cost more than the query. No zone is involved.
+ */
+export const epochMillisSql = (column: string): string => `floor(extract(epoch FROM ${column}) * 1000)::float8`;
+
 export function projectionSchema(name: string): string {
   return `rm_${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/[^a-z0-9_]/g, '_')}`;
 }

@@ -587,12 +587,6 @@ export async function checkpointPositions(knex: Knex): Promise<Map<string, bigin
 }
 
 /**
- * Runs read-model queries in one read-only REPEATABLE READ snapshot that also reads the
- * projection's checkpoint. Batches commit the read model and the checkpoint together, so
- * `position` is exactly the newest event the answer reflects (X-Position of read-model
- * GETs); undefined while the projection has applied nothing.
- */
-/**
  * SQL for a projection's checkpoint position as a column of a read: one statement sees one
  * snapshot, so a single SELECT of the read model with this column needs no transaction.
  * Read the column with `checkpointPosition`.
@@ -607,6 +601,12 @@ export function checkpointPosition(value: string | null): bigint | undefined {
   return position === NONE ? undefined : position;
 }
 
+/**
+ * Runs read-model queries in one read-only REPEATABLE READ snapshot that also reads the
+ * projection's checkpoint. Batches commit the read model and the checkpoint together, so
+ * `position` is exactly the newest event the answer reflects (X-Position of read-model
+ * GETs); undefined while the projection has applied nothing.
+ */
 export async function readAtCheckpoint<T>(
   knex: Knex,
   projection: string,

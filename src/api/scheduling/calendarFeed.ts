@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import { isoOf } from '../../domain/shared/time.js';
 import { hashSecret } from '../auth/apiKeys.js';
 import { calendarFeedIcs, type FeedEntry } from '../../notifications/ics.js';
 import { busyTimeOf } from '../../projections/scheduling/busyTime.js';
@@ -45,7 +46,7 @@ export class CalendarFeeds {
     const from = new Date(now.getTime() - FEED_WINDOW.pastMs).toISOString();
     const to = new Date(now.getTime() + FEED_WINDOW.aheadMs).toISOString();
     const busy = (await busyTimeOf(this.knex, [userId], from, to)).get(userId) ?? [];
-    const entries: FeedEntry[] = busy.map((item) => ({ kind: item.kind, id: item.sourceId, start: new Date(item.start).toISOString(), end: new Date(item.end).toISOString(), title: item.title }));
+    const entries: FeedEntry[] = busy.map((item) => ({ kind: item.kind, id: item.sourceId, start: isoOf(item.start), end: isoOf(item.end), title: item.title }));
     const digest = createHash('sha256').update(JSON.stringify(entries)).digest('base64url').slice(0, 22);
     return { etag: `W/"feed-${digest}"`, ics: calendarFeedIcs(entries, { name: 'Tessera', stamp: now }) };
   }

@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { freeIntervals } from '../../domain/scheduling/suggestions.js';
-import { expandWeeklyHours } from '../../domain/shared/time.js';
+import { expandWeeklyHours, isoOf } from '../../domain/shared/time.js';
 import { readAtCheckpoint } from '../../projections/runtime.js';
 import { busyTimeOf, organizesMeetingWith } from '../../projections/scheduling/busyTime.js';
 import { BUSY_TIME_PROJECTION } from '../../projections/scheduling/busyTimeProjection.js';
@@ -18,7 +18,6 @@ export interface FreeBusyRouteDeps {
   knex: Knex;
 }
 
-const iso = (millis: number) => new Date(millis).toISOString();
 
 /** Who may see a user's free/busy: themself, admins, people sharing a group with them, organizers of a meeting they are invited to. */
 async function mayViewFreeBusy(knex: Knex, ctx: RouteContext<{ id: string }, unknown, unknown>): Promise<void> {
@@ -63,8 +62,8 @@ export function freeBusyRoutes({ knex }: FreeBusyRouteDeps): RouteDefinition[] {
             timezone: person.hours?.zone ?? person.profileTimezone,
             from: ctx.query.from,
             to: ctx.query.to,
-            free: free.map((f) => ({ start: iso(f.start), end: iso(f.end) })),
-            busy: busy.map((b) => ({ start: iso(b.start), end: iso(b.end), kind: b.kind, ...(own && { title: b.title }) })),
+            free: free.map((f) => ({ start: isoOf(f.start), end: isoOf(f.end) })),
+            busy: busy.map((b) => ({ start: isoOf(b.start), end: isoOf(b.end), kind: b.kind, ...(own && { title: b.title }) })),
           },
           headers: positionHeader(position),
         };

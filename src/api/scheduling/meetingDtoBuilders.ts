@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import type { z } from 'zod';
 import type { ProposedMeeting } from '../../domain/scheduling/meeting.js';
-import { expandWeeklyHours } from '../../domain/shared/time.js';
+import { expandWeeklyHours, isoOf } from '../../domain/shared/time.js';
 import { busyTimeOf } from '../../projections/scheduling/busyTime.js';
 import type { MeetingRecord, ParticipantRecord } from '../../projections/scheduling/meetings.js';
 import { loadPeople } from '../../projections/scheduling/people.js';
@@ -66,7 +66,7 @@ export async function availabilityCheckOf(knex: Knex, meetingId: string, userIds
   const from = Date.parse(start);
   const to = Date.parse(end);
   return userIds.map((userId) => {
-    const conflicts = (busy.get(userId) ?? []).filter((item) => item.sourceId !== meetingId).map(({ start: s, end: e, kind }) => ({ start: new Date(s).toISOString(), end: new Date(e).toISOString(), kind }));
+    const conflicts = (busy.get(userId) ?? []).filter((item) => item.sourceId !== meetingId).map(({ start: s, end: e, kind }) => ({ start: isoOf(s), end: isoOf(e), kind }));
     if (conflicts.length > 0) return { userId, status: 'busy', conflicts };
     const hours = people.get(userId)?.hours;
     if (!hours) return { userId, status: 'unknown', conflicts };

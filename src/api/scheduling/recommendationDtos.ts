@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Recommendation } from '../../domain/scheduling/recommendations.js';
+import { isoOf } from '../../domain/shared/time.js';
 import { EXAMPLE, field, instantField } from '../dtoFields.js';
 
 const userIds = (what: string) => field(z.array(z.string()), what, [EXAMPLE.userId]);
@@ -47,8 +48,8 @@ export type RecommendationBody = z.input<typeof recommendationSchema>;
 
 export function recommendationDto(r: Recommendation): RecommendationBody {
   return {
-    start: new Date(r.start).toISOString(),
-    end: new Date(r.end).toISOString(),
+    start: isoOf(r.start),
+    end: isoOf(r.end),
     yes: r.yes,
     ifNeedBe: r.ifNeedBe,
     calendarFree: r.calendarFree,

@@ -2,8 +2,9 @@
  * `GET /v1/meetings/:id/recommendations` (docs/scheduling.md §3, §6.1): the poll's best
  * candidate times, each participant explained. The meeting is read in one snapshot with
  * the meetings projection's checkpoint (the position answered); people and busy time,
- * separate read models, are then read at once. X-Min-Position waits for all three. Access like the meeting; with `resultsVisibility: organizer` only
- * the organizer sees them (they name who answered what).
+ * separate read models, are then read at once. X-Min-Position waits for all three.
+ * Access like the meeting; with `resultsVisibility: organizer` only the organizer sees
+ * them (they name who answered what).
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';

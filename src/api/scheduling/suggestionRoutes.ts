@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { coreHoursIn, suggestTimes, type SuggestionParticipant } from '../../domain/scheduling/suggestions.js';
-import { expandWeeklyHours, isWallClockTime, memoizedZoneRules, minutesOfDay, type InstantInterval } from '../../domain/shared/time.js';
+import { hoursExpander, isoOf, isWallClockTime, minutesOfDay, type HoursExpander } from '../../domain/shared/time.js';
 import { readAtCheckpoint } from '../../projections/runtime.js';
 import { busyTimeOf, type BusyItem } from '../../projections/scheduling/busyTime.js';
 import { BUSY_TIME_PROJECTION } from '../../projections/scheduling/busyTimeProjection.js';
@@ -53,7 +53,6 @@ export const suggestionsBody = z.object({
 type SuggestionsBody = z.output<typeof suggestionsBody>;
 
 const round4 = (value: number) => Math.round(value * 10_000) / 10_000;
-const iso = (millis: number) => new Date(millis).toISOString();
 
 export function suggestionRoutes({ knex }: SuggestionRouteDeps): RouteDefinition[] {
   return [
@@ -73,7 +72,7 @@ export function suggestionRoutes({ knex }: SuggestionRouteDeps): RouteDefinition
         const started = performance.now();
         const { loaded, position } = await loadParticipants(knex, ctx.principal!.userId, body);
         const loadedAt = performance.now();
-        const expander = hoursExpander(range);
+        const expander = hoursExpander(range.from, range.to);
         const participants = loaded.ids.map((id) => participantOf(id, loaded.people.get(id), loaded.busy.get(id)!, expander));
         const zones = new Set(participants.map((p) => p.zone));
         const coreHours = new Map([...zones].map((zone) => [zone, coreHoursIn(zone, body.coreHours, range.from, range.to, expander.rules)]));
@@ -83,12 +82,12 @@ export function suggestionRoutes({ knex }: SuggestionRouteDeps): RouteDefinition
           body: {
             participantCount: participants.length,
             items: items.map((item) => ({
-              start: iso(item.start),
-              end: iso(item.end),
+              start: isoOf(item.start),
+              end: isoOf(item.end),
               score: round4(item.score),
               breakdown: { availability: round4(item.breakdown.availability), dateProximity: round4(item.breakdown.dateProximity), timeOfDay: round4(item.breakdown.timeOfDay) },
               available: item.available,
-              conflicts: item.conflicts.map((c) => ({ userId: c.userId, reason: c.reason, ...(c.busy && { busy: { start: iso(c.busy.start), end: iso(c.busy.end), kind: c.busy.kind } }) })),
+              conflicts: item.conflicts.map((c) => ({ userId: c.userId, reason: c.reason, ...(c.busy && { busy: { start: isoOf(c.busy.start), end: isoOf(c.busy.end), kind: c.busy.kind } }) })),
             })),
           },
           headers: {
@@ -127,30 +126,10 @@ async function loadParticipants(knex: Knex, callerId: string, body: SuggestionsB
   return { loaded: { ids, people, busy: busy.value }, position: busy.position };
 }
 
-type Range = { from: number; to: number };
-
-/**
- * Expands people's rules over one range for one request: zone lookups are memoised, and
- * people who share the same rules (a team's office hours; loadPeople hands them one
- * object) are expanded once.
- */
-function hoursExpander(range: Range) {
-  const rules = memoizedZoneRules();
-  const expanded = new Map<NonNullable<SchedulingPerson['hours']>, InstantInterval[]>();
-  return {
-    rules,
-    hoursOf(hours: NonNullable<SchedulingPerson['hours']>): InstantInterval[] {
-      let intervals = expanded.get(hours);
-      if (!intervals) expanded.set(hours, (intervals = expandWeeklyHours(hours, range.from, range.to, rules)));
-      return intervals;
-    },
-  };
-}
-
-function participantOf(userId: string, person: SchedulingPerson | undefined, busy: BusyItem[], expander: ReturnType<typeof hoursExpander>): SuggestionParticipant {
+function participantOf(userId: string, person: SchedulingPerson | undefined, busy: BusyItem[], expander: HoursExpander): SuggestionParticipant {
   return {
     userId,
-    hours: person?.hours ? expander.hoursOf(person.hours) : null,
+    hours: person?.hours ? expander.expand(person.hours) : null,
     busy,
     zone: person?.hours?.zone ?? person?.profileTimezone ?? 'UTC',
   };

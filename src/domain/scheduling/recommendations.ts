@@ -5,7 +5,7 @@
  * lists small: the first only counts (to rank every candidate), the second names the
  * participants of the candidates that are returned.
  */
-import { expandWeeklyHours, memoizedZoneRules, mergeIntervals, type Instant, type InstantInterval, type WeeklyHours, type ZoneRules } from '../shared/time.js';
+import { hoursExpander, mergeIntervals, type Instant, type InstantInterval, type WeeklyHours } from '../shared/time.js';
 import type { InvitationResponse, SlotPreference } from './events.js';
 
 export type UnavailableReason = 'no' | 'declined' | 'busy' | 'outside-hours' | 'not-submitted';
@@ -82,21 +82,6 @@ function prepare(participant: RecommendationParticipant, expand: (hours: WeeklyH
   };
 }
 
-/**
- * Expands weekly hours over `range`, once per hours object (the read model hands people
- * with the same rules, a team's office hours, one object), with zone lookups memoised:
- * people in one zone ask the same (date, time) questions.
- */
-function hoursExpander(range: InstantInterval): (hours: WeeklyHours) => InstantInterval[] {
-  const rules: ZoneRules = memoizedZoneRules();
-  const expanded = new Map<WeeklyHours, InstantInterval[]>();
-  return (hours) => {
-    let intervals = expanded.get(hours);
-    if (!intervals) expanded.set(hours, (intervals = expandWeeklyHours(hours, range.start, range.end, rules)));
-    return intervals;
-  };
-}
-
 // Index of the last interval starting at or before `at`, or -1 (intervals sorted and disjoint).
 function lastStartingBy(intervals: readonly InstantInterval[], at: Instant): number {
   let low = 0;
@@ -157,7 +142,7 @@ export function recommend(input: RecommendationInput): Recommendation[] {
   if (starts.length === 0 || input.limit <= 0) return [];
   const duration = input.durationMinutes * MINUTE_MS;
   const range = { start: starts[0]!, end: starts.at(-1)! + duration };
-  const expand = hoursExpander(range);
+  const { expand } = hoursExpander(range.start, range.end);
   const participants = input.participants.map((participant) => prepare(participant, expand));
 
   const tallies: Tally[] = starts.map((start) => {

@@ -91,6 +91,9 @@ export function instantProblem(value: string, range: { from: number; until: numb
 
 export const toMillis = (iso: string): number => Date.parse(iso);
 
+/** An instant (epoch ms) as ISO-8601 UTC ('…Z'), as the API writes instants. */
+export const isoOf = (instant: Instant): string => new Date(instant).toISOString();
+
 /** Normalises any ISO date-time to UTC `YYYY-MM-DDTHH:mm:ss.sssZ`, the form events record. */
 export const toUtcIso = (iso: string): string => new Date(Date.parse(iso)).toISOString();
 
@@ -328,6 +331,30 @@ export function memoizedZoneRules(): ZoneRules {
       let list = days.get(key);
       if (list === undefined) days.set(key, (list = localDaysAround(zone, from, to).map((day) => withSteadyOffset(day, offsetsIn(zone)))));
       return list;
+    },
+  };
+}
+
+export interface HoursExpander {
+  /** The memoised zone rules it expands with (for other expansions over the same range). */
+  rules: ZoneRules;
+  expand(hours: WeeklyHours): InstantInterval[];
+}
+
+/**
+ * Expands many people's hours over one range (one per request): zone lookups memoised,
+ * and each hours object expanded once — people with the same rules (a team's office
+ * hours) share one object when they come from the read model (loadPeople).
+ */
+export function hoursExpander(from: Instant, to: Instant): HoursExpander {
+  const rules = memoizedZoneRules();
+  const expanded = new Map<WeeklyHours, InstantInterval[]>();
+  return {
+    rules,
+    expand(hours) {
+      let intervals = expanded.get(hours);
+      if (!intervals) expanded.set(hours, (intervals = expandWeeklyHours(hours, from, to, rules)));
+      return intervals;
     },
   };
 }

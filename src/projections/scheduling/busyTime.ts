@@ -1,13 +1,10 @@
 /** Reads of busy time (schema rm_scheduling_busy_time, ./busyTimeProjection.ts): one query for any number of users. */
 import type { Knex } from 'knex';
 import type { Instant } from '../../domain/shared/time.js';
-import { projectionSchema } from '../projection.js';
+import { epochMillisSql, projectionSchema } from '../projection.js';
 import { BUSY_TIME_PROJECTION } from './busyTimeProjection.js';
 
 const S = projectionSchema(BUSY_TIME_PROJECTION);
-// Epoch milliseconds as float8, which node-postgres hands over as a number: parsing a
-// timestamptz's text into a Date and back cost more than the query for hundreds of people.
-const MILLIS = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)::float8`;
 
 export type BusyKind = 'meeting' | 'ticketed-event';
 
@@ -43,16 +40,16 @@ export async function busyTimeOf(db: Knex | Knex.Transaction, userIds: readonly 
   const { rows } = await db.raw<{ rows: BusyRow[] }>(
     `
     WITH wanted AS (SELECT unnest(?::text[]) AS user_id)
-    SELECT h.user_id, ${MILLIS('e.starts_at')} AS starts_at, ${MILLIS('e.ends_at')} AS ends_at, 'ticketed-event' AS kind, e.title, e.id AS source_id
+    SELECT h.user_id, ${epochMillisSql('e.starts_at')} AS starts_at, ${epochMillisSql('e.ends_at')} AS ends_at, 'ticketed-event' AS kind, e.title, e.id AS source_id
       FROM (SELECT DISTINCT h.user_id, h.event_id FROM ${S}.seat_holders h JOIN wanted w ON w.user_id = h.user_id WHERE h.active) h
       JOIN ${S}.ticketed_events e ON e.id = h.event_id
      WHERE NOT e.cancelled AND e.starts_at < ?::timestamptz AND e.ends_at > ?::timestamptz
     UNION ALL
-    SELECT m.organizer_id, ${MILLIS('m.starts_at')}, ${MILLIS('m.ends_at')}, 'meeting', m.title, m.id
+    SELECT m.organizer_id, ${epochMillisSql('m.starts_at')}, ${epochMillisSql('m.ends_at')}, 'meeting', m.title, m.id
       FROM ${S}.meetings m JOIN wanted w ON w.user_id = m.organizer_id
      WHERE m.status = 'scheduled' AND m.starts_at < ?::timestamptz AND m.ends_at > ?::timestamptz
     UNION ALL
-    SELECT p.user_id, ${MILLIS('m.starts_at')}, ${MILLIS('m.ends_at')}, 'meeting', m.title, m.id
+    SELECT p.user_id, ${epochMillisSql('m.starts_at')}, ${epochMillisSql('m.ends_at')}, 'meeting', m.title, m.id
       FROM ${S}.meeting_participants p JOIN wanted w ON w.user_id = p.user_id
       JOIN ${S}.meetings m ON m.id = p.meeting_id
      WHERE p.response IN ('accepted', 'tentative') AND m.status = 'scheduled' AND m.starts_at < ?::timestamptz AND m.ends_at > ?::timestamptz

@@ -5,7 +5,8 @@
  */
 import type { Knex } from 'knex';
 import type { AvailabilitySlot, InstantWindow, ResultsVisibility } from '../../domain/scheduling/events.js';
-import { projectionSchema } from '../projection.js';
+import { epochMillisSql, projectionSchema } from '../projection.js';
+import { isoOf } from '../../domain/shared/time.js';
 import { checkpointColumn, checkpointPosition } from '../runtime.js';
 import { MEETINGS_PROJECTION } from './meetingsProjection.js';
 
@@ -111,7 +112,7 @@ interface LoadedMeetingRow extends MeetingRow {
 async function selectMeeting(knex: Knex | Knex.Transaction, id: string, withCheckpoint = false): Promise<LoadedMeetingRow | undefined> {
   const participants = `SELECT coalesce(json_agg(json_build_array(p.user_id, p.required, p.via_group_id, p.submitted, p.response) ORDER BY p.invited_revision, p.invited_place), '[]')
     FROM ${t('participants')} p WHERE p.meeting_id = m.id`;
-  const submissions = `SELECT coalesce(json_agg(json_build_array(s.participant_id, s.slots, s.revision::text, s.position::text, floor(extract(epoch FROM s.submitted_at) * 1000)) ORDER BY s.participant_id), '[]')
+  const submissions = `SELECT coalesce(json_agg(json_build_array(s.participant_id, s.slots, s.revision::text, s.position::text, ${epochMillisSql('s.submitted_at')}) ORDER BY s.participant_id), '[]')
     FROM ${t('submissions')} s WHERE s.meeting_id = m.id`;
   return knex(`${t('meetings')} as m`)
     .where('m.id', id)
@@ -132,7 +133,7 @@ function loadedOf(row: LoadedMeetingRow): LoadedMeetingRecord {
       slots,
       revision: BigInt(revision),
       position: BigInt(position),
-      submittedAt: new Date(submittedAt).toISOString(),
+      submittedAt: isoOf(submittedAt),
     })),
   };
 }
