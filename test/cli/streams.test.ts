@@ -141,8 +141,10 @@ describe('tessera tail', () => {
     const buyer = await person(app);
     const { body: event } = await organizer.api.post('/v1/events', {
       title: 'Tail me',
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      endsAt: new Date(Date.now() + 90_000_000).toISOString(),
+      // A week out: an event 24 h away is due for its reminder at once, and the reminder's
+      // append would move the head under the next test's `projections status`.
+      startsAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+      endsAt: new Date(Date.now() + 7 * 86_400_000 + 3_600_000).toISOString(),
       timezone: 'UTC',
       capacity: 5,
       publish: true,
