@@ -42,6 +42,7 @@ export function schedulingReactor(jobs: JobQueue): Projection {
     version: 1,
     eventTypes: ['MeetingProposed'],
     setup: async () => undefined,
+    transactional: false,
     async apply(recorded) {
       const { meetingId, deadline, proposedWindows } = (recorded.data as MeetingProposed['data']);
       if (deadline === null || proposedWindows.length === 0) return;

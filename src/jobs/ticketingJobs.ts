@@ -45,6 +45,7 @@ export function ticketingReactor(jobs: JobQueue): Projection {
     version: 1,
     eventTypes: [...PROMOTION_TRIGGERS, 'SeatsReserved', 'WaitlistOfferMade'],
     setup: async () => undefined,
+    transactional: false,
     async apply(recorded) {
       const event = { type: recorded.type, data: recorded.data } as TicketedEventEvent;
       const eventId = recorded.streamName.slice(recorded.streamName.indexOf('-') + 1);

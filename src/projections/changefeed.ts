@@ -28,19 +28,22 @@ export interface ChangefeedRow {
 
 export async function writeChangefeed(trx: Knex.Transaction, entries: ChangefeedEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await trx.raw('SELECT pg_advisory_xact_lock(?::bigint)', [FEED_LOCK.toString()]);
+  // One statement, one round trip: the lock (and the NOTIFY, sent at commit) come from a
+  // one-row CTE joined to the rows, so no row, and no nextval, is produced before the lock is held.
   await trx.raw(
-    `INSERT INTO changefeed (feed_id, channel, event_position, team_only, payload)
+    `WITH feed_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(?::bigint), pg_notify(?, ''))
+     INSERT INTO changefeed (feed_id, channel, event_position, team_only, payload)
      SELECT nextval('changefeed_feed_id_seq'), t.e->>'channel', (t.e->>'event_position')::bigint, (t.e->>'team_only')::boolean, t.e->'payload'
-       FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS t(e, ord)
+       FROM feed_lock, jsonb_array_elements(?::jsonb) WITH ORDINALITY AS t(e, ord)
       ORDER BY t.ord`,
     [
+      FEED_LOCK.toString(),
+      CHANGEFEED_NOTIFY_CHANNEL,
       bigintJson(
         entries.map((e) => ({ channel: e.channel, event_position: e.eventPosition.toString(), team_only: e.teamOnly ?? false, payload: e.payload })),
       ),
     ],
   );
-  await trx.raw('SELECT pg_notify(?, ?)', [CHANGEFEED_NOTIFY_CHANNEL, '']);
 }
 
 const toRow = (r: { feed_id: string; channel: string; event_position: string; team_only: boolean; payload: unknown }): ChangefeedRow => ({

@@ -36,6 +36,13 @@ export interface Projection {
   apply(event: RecordedEvent, ctx: ProjectionContext): Promise<void>;
   /** Runs after the batch's last apply, in the same transaction (before the changefeed and checkpoint). */
   afterBatch?(ctx: ProjectionContext): Promise<void>;
+  /**
+   * false for a reactor that keeps nothing in the database (it enqueues jobs, de-duplicated
+   * by job id): its batches open no transaction (`ctx.trx` and `publish` throw), and its
+   * checkpoint moves after its apply calls, together with other runners' moves. At least
+   * once, as before: a crash between the two applies the batch again.
+   */
+  transactional?: false;
 }
 
 /**

@@ -3,10 +3,11 @@
  *
  * - One active runner per projection across processes: the leader holds a session
  *   advisory lock on its own connection; standbys retry until it is free.
- * - Every batch runs in one transaction that locks the checkpoint row, checks it is
- *   where this runner expects (so two runners can never both apply), applies the
- *   events, writes the changefeed rows and the new checkpoint. Effects on the read
- *   model are therefore exactly-once.
+ * - Every batch runs in one transaction that applies the events, writes the changefeed
+ *   rows and moves the checkpoint only from where this runner expects it (so two
+ *   runners can never both apply: the loser's UPDATE waits for the winner's row lock,
+ *   finds the position moved, and its whole transaction rolls back). Effects on the
+ *   read model are therefore exactly-once.
  * - The subscription is unfiltered so the checkpoint advances past events the
  *   projection ignores (X-Min-Position relies on it); only listed types are applied.
  * - Batches take whatever the subscription has ready (up to batchSize) and the next
@@ -41,6 +42,8 @@ export interface ProjectionRunnerOptions {
   failedPollMs?: number;
   logger?: Logger;
   metrics?: Metrics;
+  /** Shared by the runners of a process: their moves over batches with nothing for them go out together. */
+  checkpointMoves?: CheckpointMoves;
 }
 
 class CheckpointMovedError extends Error {}
@@ -252,7 +255,7 @@ export class ProjectionRunner {
     const schema = projectionSchema(this.name);
     if (batch.length > 1) {
       try {
-        await applyBatch(this.knex, this.projection, schema, batch, position, true);
+        await applyBatch(this.knex, this.projection, schema, batch, position, true, this.options.checkpointMoves);
         return batch.at(-1)!.position;
       } catch (error) {
         if (isTransientError(error)) throw error;
@@ -264,7 +267,7 @@ export class ProjectionRunner {
       const limit = event.position === retryOnce ? 1 : (this.options.maxAttempts ?? 3);
       for (let attempt = 1; ; attempt++) {
         try {
-          await applyBatch(this.knex, this.projection, schema, [event], checkpoint, true);
+          await applyBatch(this.knex, this.projection, schema, [event], checkpoint, true, this.options.checkpointMoves);
           break;
         } catch (error) {
           if (isTransientError(error)) throw error;
@@ -326,8 +329,20 @@ function readCheckpointRow(knex: Knex, name: string): Promise<CheckpointRow | un
 }
 
 /**
- * Applies a batch in one transaction. When `live`, the checkpoint row is locked,
- * must equal `expectedPosition`, and is advanced; otherwise (rebuild into a shadow
+ * A condition that is always true and, as it is evaluated, turns this transaction's commit
+ * asynchronous (SET LOCAL synchronous_commit = off, inside the one statement): PostgreSQL
+ * acknowledges the COMMIT before its WAL reaches the disk, which on this kind of write
+ * costs more than the statement. Only for transactions whose loss in a PostgreSQL crash
+ * changes nothing anyone relied on: the read-model rows and the checkpoint are lost
+ * together, and the runner applies those events again from the older checkpoint (the
+ * events themselves are appended with synchronous commits). The setting ends with the
+ * transaction, never with the pooled connection.
+ */
+const ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true) IS NOT NULL";
+
+/**
+ * Applies a batch in one transaction. When `live`, the checkpoint is advanced from
+ * `expectedPosition` (else nothing of the batch commits); otherwise (rebuild into a shadow
  * schema) only the read model is written.
  */
 async function applyBatch(
@@ -337,17 +352,16 @@ async function applyBatch(
   events: RecordedEvent[],
   expectedPosition: bigint,
   live: boolean,
+  moves?: CheckpointMoves,
 ): Promise<void> {
   const types = new Set(projection.eventTypes);
-  if (live && !events.some((event) => types.has(event.type))) {
-    await moveCheckpointOver(db, projection.name, events, expectedPosition);
+  if (live && (projection.transactional === false || !events.some((event) => types.has(event.type)))) {
+    if (projection.transactional === false) await applyOutsideTransaction(projection, schema, events, types);
+    const move = { name: projection.name, expected: expectedPosition, last: events.at(-1)! };
+    await (moves && !db.isTransaction ? moves.move(move) : moveCheckpointOver(db, move));
     return;
   }
   const run = async (trx: Knex.Transaction) => {
-    if (live) {
-      const row = await trx('projection_checkpoints').where({ name: projection.name }).forUpdate().first<CheckpointRow | undefined>();
-      if (!row || BigInt(row.position) !== expectedPosition) throw new CheckpointMovedError();
-    }
     const feed: ChangefeedEntry[] = [];
     let position = events[0]!.position;
     const ctx: ProjectionContext = {
@@ -367,27 +381,98 @@ async function applyBatch(
     if (live) {
       await writeChangefeed(trx, feed);
       const last = events.at(-1)!;
-      await trx('projection_checkpoints')
-        .where({ name: projection.name })
-        .update({ position: last.position.toString(), updated_at: trx.fn.now(), last_event_at: last.recordedAt, ...CLEARED_FAILURE });
+      // The compare that keeps two runners from both applying, last: when it finds the
+      // checkpoint moved (a rebuild swapped the schema meanwhile), everything above rolls back.
+      const checkpoint = trx('projection_checkpoints').where({ name: projection.name, position: expectedPosition.toString() });
+      // Feed ids go to live subscribers as soon as they commit, so a batch that published waits for its flush.
+      if (feed.length === 0) checkpoint.whereRaw(ASYNC_COMMIT);
+      const updated = await checkpoint.update({ position: last.position.toString(), updated_at: trx.fn.now(), last_event_at: last.recordedAt, ...CLEARED_FAILURE });
+      if (updated !== 1) throw new CheckpointMovedError();
     }
   };
   if (db.isTransaction) await run(db as Knex.Transaction);
   else await (db as Knex).transaction(run);
 }
 
+/** A reactor's batch (Projection.transactional false): its effects are its own (jobs), so no transaction is held open for them. */
+async function applyOutsideTransaction(projection: Projection, schema: string, events: RecordedEvent[], types: Set<string>): Promise<void> {
+  const refuse = (what: string): never => {
+    throw new Error(`projection ${projection.name} declares transactional: false, so it has no ${what}`);
+  };
+  const ctx: ProjectionContext = {
+    get trx(): Knex.Transaction {
+      return refuse('transaction');
+    },
+    schema,
+    publish: () => refuse('changefeed'),
+    batch: new Map(),
+  };
+  for (const event of events) if (types.has(event.type)) await projection.apply(event, ctx);
+  await projection.afterBatch?.(ctx);
+}
+
+/** A checkpoint to move from `expected` to the last event of a batch with nothing for its projection. */
+interface CheckpointMove {
+  name: string;
+  expected: bigint;
+  last: RecordedEvent;
+}
+
 /**
  * A batch with nothing for the projection (most batches of most projections under a ticket
  * rush): no read-model write, so the checkpoint moves in one statement instead of a
- * transaction of four. The compare is the row lock's: an UPDATE waits for a rebuild that
+ * transaction. The compare is the row lock's: an UPDATE waits for a rebuild that
  * holds the row, then finds the position moved and writes nothing.
  */
-async function moveCheckpointOver(db: Knex | Knex.Transaction, name: string, events: RecordedEvent[], expectedPosition: bigint): Promise<void> {
-  const last = events.at(-1)!;
+async function moveCheckpointOver(db: Knex | Knex.Transaction, { name, expected, last }: CheckpointMove): Promise<void> {
   const updated = await db('projection_checkpoints')
-    .where({ name, position: expectedPosition.toString() })
+    .where({ name, position: expected.toString() })
+    .whereRaw(ASYNC_COMMIT)
     .update({ position: last.position.toString(), updated_at: db.fn.now(), last_event_at: last.recordedAt, ...CLEARED_FAILURE });
   if (updated !== 1) throw new CheckpointMovedError();
+}
+
+/**
+ * The moves of one process's runners over the same append arrive together (they read one
+ * shared page): those of one event-loop turn go out as ONE statement, with the same
+ * compare per row, instead of a round trip each. A runner whose row had moved gets
+ * CheckpointMovedError as it would alone.
+ */
+export class CheckpointMoves {
+  private pending: Array<{ move: CheckpointMove; resolve: () => void; reject: (error: unknown) => void }> = [];
+
+  constructor(private readonly knex: Knex) {}
+
+  move(move: CheckpointMove): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.push({ move, resolve, reject }) === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    const rows = batch.map(({ move }) => ({ name: move.name, expected: move.expected.toString(), position: move.last.position.toString(), last_event_at: move.last.recordedAt.toISOString() }));
+    try {
+      const { rows: moved } = await this.knex.raw<{ rows: Array<{ name: string }> }>(
+        `UPDATE projection_checkpoints AS c
+            SET position = v.position, updated_at = now(), last_event_at = v.last_event_at, status = 'live',
+                failed_position = NULL, failed_stream = NULL, failed_revision = NULL, failed_event_id = NULL,
+                failed_event_type = NULL, failed_error = NULL, failed_attempts = 0, failed_at = NULL
+           FROM jsonb_to_recordset(?::jsonb) AS v(name text, expected bigint, position bigint, last_event_at timestamptz)
+          WHERE c.name = v.name AND c.position = v.expected AND ${ASYNC_COMMIT}
+      RETURNING c.name`,
+        [JSON.stringify(rows)],
+      );
+      const names = new Set(moved.map((row) => row.name));
+      for (const entry of batch) {
+        if (names.has(entry.move.name)) entry.resolve();
+        else entry.reject(new CheckpointMovedError());
+      }
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+    }
+  }
 }
 
 /** Creates the schema and checkpoint on first start; rebuilds when the version changed. */

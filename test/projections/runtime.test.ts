@@ -5,7 +5,8 @@ import { createKnex, migrateToLatest } from '../../src/database.js';
 import { createPostgresEventStore, type PostgresEventStore } from '../../src/eventstore/postgres/postgresEventStore.js';
 import { readChangefeed } from '../../src/projections/changefeed.js';
 import { projectionSchema } from '../../src/projections/projection.js';
-import { ProjectionRunner, projectionStatuses, rebuildProjection } from '../../src/projections/runtime.js';
+import { CheckpointMoves, ProjectionRunner, projectionStatuses, rebuildProjection } from '../../src/projections/runtime.js';
+import type { Projection } from '../../src/projections/projection.js';
 import { counterProjection } from '../support/counterProjection.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { eventually, exited, forkTs } from '../support/processes.js';
@@ -14,6 +15,7 @@ let db: TestDatabase;
 let knex: Knex;
 let store: PostgresEventStore;
 const schema = projectionSchema('testCounter');
+const IGNORING = ['testIgnoringA', 'testIgnoringB', 'testIgnoringC'];
 
 beforeAll(async () => {
   db = await createTestDatabase('projections');
@@ -29,6 +31,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await knex.raw('TRUNCATE eventstore.events, eventstore.streams, projection_checkpoints, changefeed');
   await knex.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  for (const name of IGNORING) await knex.raw(`DROP SCHEMA IF EXISTS ${projectionSchema(name)} CASCADE`);
 });
 
 async function appendTakes(streams: number, perStream: number, other = true): Promise<number> {
@@ -173,5 +176,57 @@ describe('projection runtime', () => {
     expect(versions).toEqual([{ version: 2 }]);
     const statuses = await projectionStatuses(knex, store, [counterProjection({ version: 2 })]);
     expect(statuses[0]).toMatchObject({ name: 'testCounter', version: 2, lagEvents: 0, state: 'live' });
+  });
+
+  it('runners sharing CheckpointMoves move over what they ignore in shared statements, apply the rest once (a reactor outside any transaction), and leave commits synchronous', async () => {
+    const ignoring = (name: string): Projection => ({ name, version: 1, eventTypes: ['Nothing'], setup: async () => undefined, apply: async () => undefined });
+    const single = createKnex(db.url, { max: 1 }); // every statement on one connection: a leaked setting would show
+    try {
+      const checkpointMoves = new CheckpointMoves(single);
+      // A reactor that keeps nothing in the database: no transaction, its checkpoint moves with the others.
+      const reacted: bigint[] = [];
+      const refusals: string[] = [];
+      const reactor: Projection = {
+        ...ignoring(IGNORING[2]!),
+        eventTypes: ['Taken'],
+        transactional: false,
+        apply: async (event, ctx) => {
+          reacted.push(event.position);
+          try {
+            void ctx.trx;
+          } catch (error) {
+            refusals.push((error as Error).message);
+          }
+        },
+      };
+      for (const projection of [counterProjection(), ignoring(IGNORING[0]!), ignoring(IGNORING[1]!), reactor]) {
+        const r = new ProjectionRunner(single, db.url, store, projection, { batchSize: 50, standbyRetryMs: 100, checkpointMoves });
+        runners.push(r);
+        r.start();
+      }
+      const total = await appendTakes(4, 25);
+      const head = await store.headPosition();
+      const positions = async () => (await knex('projection_checkpoints').orderBy('name')).map((row: { position: string }) => BigInt(row.position));
+      await eventually('all four at the head', async () => (await positions()).every((p) => p === head) && (await positions()).length === 4);
+      const model = await readModel();
+      expect(model.applied).toBe(100);
+      expect(model.distinct).toBe(100);
+      expect(model.totals.reduce((sum: number, row: { n: number }) => sum + row.n, 0)).toBe(total);
+      expect(new Set(reacted).size).toBe(100);
+      expect(refusals).toHaveLength(reacted.length);
+      const { rows } = await single.raw<{ rows: Array<{ synchronous_commit: string }> }>('SHOW synchronous_commit');
+      expect(rows[0]!.synchronous_commit).toBe('on');
+      await Promise.all(runners.splice(0).map((r) => r.stop()));
+
+      // One turn, one statement: the move whose compare holds goes through, the other is refused.
+      const [last] = await store.readAll({ fromPosition: head, maxCount: 1 });
+      const moved = checkpointMoves.move({ name: IGNORING[0]!, expected: head, last: { ...last!, position: head + 1n } });
+      const refused = checkpointMoves.move({ name: IGNORING[1]!, expected: head - 1n, last: { ...last!, position: head + 1n } });
+      await expect(moved).resolves.toBeUndefined();
+      await expect(refused).rejects.toThrow();
+      expect(await positions()).toEqual([head, head + 1n, head, head]);
+    } finally {
+      await single.destroy();
+    }
   });
 });
