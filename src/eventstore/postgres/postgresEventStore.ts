@@ -24,6 +24,12 @@ import {
   type SubscriptionFilter,
 } from '../eventStore.js';
 
+/**
+ * eventstore.stable_bound() once per statement (not per row) and as a bigint, so that it
+ * bounds the index scan on position. It is numeric because xid × 65536 can outgrow bigint
+ * in theory; positions never do, so capping it at bigint's maximum bounds the same rows.
+ */
+const STABLE_BOUND = '(SELECT least(eventstore.stable_bound(), 9223372036854775807)::bigint)';
 const NOTIFY_CHANNEL = 'eventstore_appended';
 export const APPLICATION_NAME = 'tessera-eventstore';
 const NOTIFY_COALESCE_MS = 3;
@@ -167,7 +173,7 @@ export class PostgresEventStore implements EventStore {
     const exclusive = opts.afterPosition !== undefined;
     const from = exclusive ? opts.afterPosition! : (opts.fromPosition ?? 0n);
     const { rows } = await this.query<EventRow>(
-      `${SELECT_EVENT} WHERE position ${exclusive ? '>' : '>='} $1 AND position < eventstore.stable_bound() ORDER BY position LIMIT $2`,
+      `${SELECT_EVENT} WHERE position ${exclusive ? '>' : '>='} $1 AND position < ${STABLE_BOUND} ORDER BY position LIMIT $2`,
       [from.toString(), opts.maxCount],
     );
     return rows.map(toRecorded);
@@ -237,7 +243,7 @@ export class PostgresEventStore implements EventStore {
 
   private async queryAfter(position: bigint, filter: SubscriptionFilter | undefined, limit: number): Promise<RecordedEvent[]> {
     const params: unknown[] = [position.toString()];
-    let where = 'position > $1 AND position < eventstore.stable_bound()';
+    let where = `position > $1 AND position < ${STABLE_BOUND}`;
     if (filter?.streamPrefixes?.length) {
       params.push(filter.streamPrefixes.map((p) => `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
       where += ` AND stream_name LIKE ANY($${params.length})`;
@@ -267,7 +273,8 @@ export class PostgresEventStore implements EventStore {
     const running = this.unstableChecks.get(key);
     if (running) return running;
     const check = this.query<{ pending: boolean }>(
-      'SELECT EXISTS (SELECT 1 FROM eventstore.events WHERE position > $1 AND position >= eventstore.stable_bound()) AS pending',
+      // "an event after $1 at or above the bound" is "the newest event is": one index probe.
+      `SELECT coalesce(max(position) >= greatest($1::bigint + 1, ${STABLE_BOUND}), false) AS pending FROM eventstore.events`,
       [key],
     )
       .then(({ rows }) => rows[0]?.pending === true)
