@@ -236,7 +236,10 @@ function writeResult(res: Response, result: RouteResult, { successStatus = 200, 
     res.type(mediaType).send(body);
     return;
   }
-  res.type('application/json').send(bigintJson(body));
+  // A Buffer with the full media type: express sends it as it is, without parsing the type
+  // again to add a charset (what it does for strings); HEAD and 304s work as before.
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.send(Buffer.from(bigintJson(body)));
 }
 
 /** Common zod pieces for routes (values of their own: ./schemas.ts). */
