@@ -47,6 +47,7 @@ const schema = z
     ESDB_URL: url(['esdb:', 'esdb+discover:']).optional(),
     DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
     DATABASE_POOL_MAX: positiveInt(20),
+    READ_YOUR_WRITES_TIMEOUT_MS: positiveInt(5000),
     REDIS_URL: url(['redis:', 'rediss:']).optional(),
     DATA_DIR: z.string().default('.data'),
     EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
@@ -104,6 +105,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Connections each of the process's PostgreSQL pools may open (read models, event store, idempotency claims). */
   databasePoolMax: number;
+  /** How long a request waits for the projections to reach its X-Min-Position (or a login for its user) before a 503. */
+  readYourWritesTimeoutMs: number;
   redisUrl: string | undefined;
   /** Absolute: DATA_DIR resolved against the project root. */
   dataDir: string;
@@ -169,6 +172,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     eventStore: env.EVENT_STORE === 'esdb' ? { kind: 'esdb', url: env.ESDB_URL! } : { kind: 'postgres' },
     databaseUrl: env.DATABASE_URL,
     databasePoolMax: env.DATABASE_POOL_MAX,
+    readYourWritesTimeoutMs: env.READ_YOUR_WRITES_TIMEOUT_MS,
     redisUrl: env.REDIS_URL,
     dataDir: path.resolve(projectRoot(), env.DATA_DIR),
     embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT,

@@ -175,7 +175,7 @@ export async function startTessera(config: Config, logger: Logger = createLogger
       readinessChecks.push({ name: 'redis', check: async () => void (await redis.ping()) });
     }
 
-    const progress = new ProjectionProgress(knex, () => projections.map((p) => p.name));
+    const progress = new ProjectionProgress(knex, () => projections.map((p) => p.name), { timeoutMs: config.readYourWritesTimeoutMs });
 
     if (config.roles.includes('worker')) {
       const contextJobs = jobsOf(contexts, platform, services, platformJobs({ knex, idempotency, refreshTokens, now: clock }));

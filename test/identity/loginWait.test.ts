@@ -15,7 +15,7 @@ import { expectProblem, login, PASSWORD, register } from './helpers.js';
 let app: TestApp;
 
 beforeAll(async () => {
-  app = await startTestApp();
+  app = await startTestApp({ env: { READ_YOUR_WRITES_TIMEOUT_MS: '2000' } }); // the 503 cases wait it out
 });
 afterAll(async () => {
   await app?.stop();

@@ -30,6 +30,8 @@ export function testEnv(databaseUrl: string, env: Record<string, string> = {}): 
     // Two test files run at once, some with several processes each: the default pools
     // would pass PostgreSQL's 100 connections.
     DATABASE_POOL_MAX: '6',
+    // Many test servers share two cores: a projection can fall seconds behind, which is not what these tests test.
+    READ_YOUR_WRITES_TIMEOUT_MS: '20000',
     ...env,
   };
 }

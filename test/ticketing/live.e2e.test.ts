@@ -12,7 +12,7 @@ import { eventually } from '../support/processes.js';
 let app: TestApp;
 const clock = testClock();
 beforeAll(async () => {
-  app = await startTestApp({ clock: clock.now, env: { SWEEPER_INTERVAL_MS: '200' } });
+  app = await startTestApp({ clock: clock.now, env: { SWEEPER_INTERVAL_MS: '200', READ_YOUR_WRITES_TIMEOUT_MS: '2000' } });
 });
 afterAll(async () => {
   await app?.stop();
