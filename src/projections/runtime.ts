@@ -435,8 +435,10 @@ async function moveCheckpointOver(db: Knex | Knex.Transaction, { name, expected,
 /**
  * The moves of one process's runners over the same append arrive together (they read one
  * shared page): those of one event-loop turn go out as ONE statement, with the same
- * compare per row, instead of a round trip each. A runner whose row had moved gets
- * CheckpointMovedError as it would alone.
+ * compare per row, instead of a round trip each. The statement skips rows another
+ * transaction holds (a rebuild's swap), so one runner's wait never holds up the others:
+ * what it did not move is tried alone, which waits and compares as a single move does
+ * (a runner whose row had moved gets CheckpointMovedError).
  */
 export class CheckpointMoves {
   private pending: Array<{ move: CheckpointMove; resolve: () => void; reject: (error: unknown) => void }> = [];
@@ -453,24 +455,28 @@ export class CheckpointMoves {
     const batch = this.pending;
     this.pending = [];
     const rows = batch.map(({ move }) => ({ name: move.name, expected: move.expected.toString(), position: move.last.position.toString(), last_event_at: move.last.recordedAt.toISOString() }));
+    let names: Set<string>;
     try {
       const { rows: moved } = await this.knex.raw<{ rows: Array<{ name: string }> }>(
-        `UPDATE projection_checkpoints AS c
+        `WITH v AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS v(name text, expected bigint, position bigint, last_event_at timestamptz)),
+              free AS (SELECT c.name FROM projection_checkpoints c JOIN v ON c.name = v.name AND c.position = v.expected FOR UPDATE OF c SKIP LOCKED)
+         UPDATE projection_checkpoints AS c
             SET position = v.position, updated_at = now(), last_event_at = v.last_event_at, status = 'live',
                 failed_position = NULL, failed_stream = NULL, failed_revision = NULL, failed_event_id = NULL,
                 failed_event_type = NULL, failed_error = NULL, failed_attempts = 0, failed_at = NULL
-           FROM jsonb_to_recordset(?::jsonb) AS v(name text, expected bigint, position bigint, last_event_at timestamptz)
-          WHERE c.name = v.name AND c.position = v.expected AND ${ASYNC_COMMIT}
+           FROM v, free
+          WHERE c.name = v.name AND c.name = free.name AND ${ASYNC_COMMIT}
       RETURNING c.name`,
         [JSON.stringify(rows)],
       );
-      const names = new Set(moved.map((row) => row.name));
-      for (const entry of batch) {
-        if (names.has(entry.move.name)) entry.resolve();
-        else entry.reject(new CheckpointMovedError());
-      }
+      names = new Set(moved.map((row) => row.name));
     } catch (error) {
       for (const entry of batch) entry.reject(error);
+      return;
+    }
+    for (const entry of batch) {
+      if (names.has(entry.move.name)) entry.resolve();
+      else moveCheckpointOver(this.knex, entry.move).then(entry.resolve, entry.reject);
     }
   }
 }

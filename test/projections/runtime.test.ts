@@ -225,6 +225,17 @@ describe('projection runtime', () => {
       await expect(moved).resolves.toBeUndefined();
       await expect(refused).rejects.toThrow();
       expect(await positions()).toEqual([head, head + 1n, head, head]);
+
+      // A row another transaction holds (a rebuild's swap) waits alone; the others move at once.
+      const holder = await knex.transaction();
+      await holder('projection_checkpoints').where({ name: IGNORING[2]! }).forUpdate();
+      let heldMoved = false;
+      const held = checkpointMoves.move({ name: IGNORING[2]!, expected: head, last: { ...last!, position: head + 2n } }).then(() => (heldMoved = true));
+      await checkpointMoves.move({ name: IGNORING[0]!, expected: head + 1n, last: { ...last!, position: head + 2n } });
+      expect(heldMoved).toBe(false);
+      await holder.commit();
+      await held;
+      expect(await positions()).toEqual([head, head + 2n, head, head + 2n]);
     } finally {
       await single.destroy();
     }
