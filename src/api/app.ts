@@ -11,7 +11,7 @@ import { buildAsyncApiDocument } from './live/asyncapi.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { HttpError, problemHandler } from './problem.js';
 import { requestLog } from './requestLog.js';
-import { mountRoutes, type RouteDefinition, type RouteDependencies } from './routes.js';
+import { mountRoutes, routePath, type RouteDefinition, type RouteDependencies } from './routes.js';
 
 export type { HealthCheck } from '../health.js';
 
@@ -53,7 +53,7 @@ export function createApp(deps: AppDependencies): Express {
     res.on('finish', () => {
       // Only a matched route names the series: anything else (404s, bodies refused before
       // routing) shares one label, so clients cannot mint series with made-up paths.
-      const route = req.route ? `${req.baseUrl}${req.route.path as string}` : 'unmatched';
+      const route = routePath(req) ?? 'unmatched';
       durations(req.method, route, res.statusCode).observe(Number(process.hrtime.bigint() - started) / 1e9);
     });
     next();
@@ -91,7 +91,7 @@ export function createApp(deps: AppDependencies): Express {
   for (const middleware of deps.beforeRoutes ?? []) app.use(middleware);
 
   const router = express.Router({ caseSensitive: true });
-  mountRoutes(router, deps.routes, deps.routeDependencies);
+  mountRoutes(router, deps.routes, deps.routeDependencies, () => express.Router({ caseSensitive: true }));
   app.use(router);
 
   app.use((req: Request, _res, next) => {

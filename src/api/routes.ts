@@ -144,12 +144,32 @@ function parseMinPosition(header: string | undefined): bigint | undefined {
   return BigInt(header.trim());
 }
 
-export function mountRoutes(router: Router, routes: RouteDefinition[], deps: RouteDependencies): void {
+/**
+ * Express tries a request against each route of a router in turn (a regex each), so the
+ * routes go into one router per first two path segments (`/v1/events`, `/v1/me`, …),
+ * mounted at that prefix: a request passes the prefixes, then only its group's routes.
+ * Groups never overlap, and a group keeps the table's order.
+ */
+export function mountRoutes(router: Router, routes: RouteDefinition[], deps: RouteDependencies, newRouter: () => Router): void {
+  const groups = new Map<string, Router>();
   for (const definition of routes) {
-    router[definition.method](definition.path, (req: Request, res: Response, next: NextFunction) => {
+    const prefix = /^\/[^/:]+\/[^/:]+/.exec(definition.path)?.[0] ?? '';
+    let group = groups.get(prefix);
+    if (!group) {
+      groups.set(prefix, (group = prefix ? newRouter() : router));
+      if (prefix) router.use(prefix, group);
+    }
+    group[definition.method](definition.path.slice(prefix.length) || '/', (req: Request, res: Response, next: NextFunction) => {
       handle(definition, req, res, deps).catch(next);
     });
   }
+}
+
+/** The route table's path of the route that answered (the metrics label), e.g. `/v1/events/:id`. */
+export function routePath(req: Request): string | undefined {
+  if (!req.route) return undefined;
+  const path = req.route.path as string;
+  return req.baseUrl && path === '/' ? req.baseUrl : `${req.baseUrl}${path}`;
 }
 
 async function handle(definition: RouteDefinition, req: Request, res: Response, deps: RouteDependencies): Promise<void> {
