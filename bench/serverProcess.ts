@@ -36,11 +36,11 @@ async function profile(message: 'count-start' | 'count-stop'): Promise<void> {
 
 process.on('message', (message: { type?: string }) => {
   if (message.type === 'count-start') {
-    void profile('count-start');
+    profile('count-start').catch((error: unknown) => console.error('load profile:', error));
     counter?.stop();
     counter = countStoreCalls(tessera.store);
   } else if (message.type === 'count-stop') {
-    void profile('count-stop');
+    profile('count-stop').catch((error: unknown) => console.error('load profile:', error));
     counter?.stop();
     process.send?.({ type: 'counts', counts: counter?.counts ?? { reads: 0, eventsRead: 0, appends: 0, readMs: 0, appendMs: 0, sqlQueries: 0 } });
     counter = undefined;

@@ -355,8 +355,9 @@ async function applyBatch(
   moves?: CheckpointMoves,
 ): Promise<void> {
   const types = new Set(projection.eventTypes);
-  if (live && (projection.transactional === false || !events.some((event) => types.has(event.type)))) {
-    if (projection.transactional === false) await applyOutsideTransaction(projection, schema, events, types);
+  const outsideTransaction = projection.transactional === false;
+  if (live && (outsideTransaction || !events.some((event) => types.has(event.type)))) {
+    if (outsideTransaction) await applyOutsideTransaction(projection, schema, events, types);
     const move = { name: projection.name, expected: expectedPosition, last: events.at(-1)! };
     await (moves && !db.isTransaction ? moves.move(move) : moveCheckpointOver(db, move));
     return;
@@ -411,7 +412,7 @@ async function applyOutsideTransaction(projection: Projection, schema: string, e
   await projection.afterBatch?.(ctx);
 }
 
-/** A checkpoint to move from `expected` to the last event of a batch with nothing for its projection. */
+/** A checkpoint to move from `expected` to the last event of a batch that wrote nothing in the database (nothing for its projection, or a reactor's). */
 interface CheckpointMove {
   name: string;
   expected: bigint;
@@ -461,13 +462,12 @@ export class CheckpointMoves {
         `WITH v AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS v(name text, expected bigint, position bigint, last_event_at timestamptz)),
               free AS (SELECT c.name FROM projection_checkpoints c JOIN v ON c.name = v.name AND c.position = v.expected FOR UPDATE OF c SKIP LOCKED)
          UPDATE projection_checkpoints AS c
-            SET position = v.position, updated_at = now(), last_event_at = v.last_event_at, status = 'live',
-                failed_position = NULL, failed_stream = NULL, failed_revision = NULL, failed_event_id = NULL,
-                failed_event_type = NULL, failed_error = NULL, failed_attempts = 0, failed_at = NULL
+            SET position = v.position, updated_at = now(), last_event_at = v.last_event_at,
+                ${Object.keys(CLEARED_FAILURE).map((column) => `${column} = ?`).join(', ')}
            FROM v, free
           WHERE c.name = v.name AND c.name = free.name AND ${ASYNC_COMMIT}
       RETURNING c.name`,
-        [JSON.stringify(rows)],
+        [JSON.stringify(rows), ...Object.values(CLEARED_FAILURE)],
       );
       names = new Set(moved.map((row) => row.name));
     } catch (error) {
