@@ -93,7 +93,7 @@ export async function startBenchServer(ctx: BenchContext, name: string, mode = c
   // BENCH_CPU_PROF_DIR=<dir>: the server process writes a V8 CPU profile there when it exits.
   const profileDir = process.env.BENCH_CPU_PROF_DIR;
   const child = fork(path.resolve('bench/serverProcess.ts'), [], {
-    execArgv: ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [])],
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [])],
     env: { ...process.env, ...env },
     stdio: ['ignore', 2, 2, 'ipc'],
   });

@@ -4,6 +4,7 @@
  * are), so feed ids become visible in order and a tailing hub never skips a row.
  */
 import type { Knex } from 'knex';
+import { preparedName } from '../database.js';
 import { bigintJson } from '../json.js';
 
 export const CHANGEFEED_NOTIFY_CHANNEL = 'tessera_changefeed';
@@ -30,21 +31,20 @@ export async function writeChangefeed(trx: Knex.Transaction, entries: Changefeed
   if (entries.length === 0) return;
   // One statement, one round trip: the lock (and the NOTIFY, sent at commit) come from a
   // one-row CTE joined to the rows, so no row, and no nextval, is produced before the lock is held.
-  await trx.raw(
-    `WITH feed_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(?::bigint), pg_notify(?, ''))
-     INSERT INTO changefeed (feed_id, channel, event_position, team_only, payload)
-     SELECT nextval('changefeed_feed_id_seq'), t.e->>'channel', (t.e->>'event_position')::bigint, (t.e->>'team_only')::boolean, t.e->'payload'
-       FROM feed_lock, jsonb_array_elements(?::jsonb) WITH ORDINALITY AS t(e, ord)
-      ORDER BY t.ord`,
-    [
+  await trx.raw(WRITE_CHANGEFEED, [
       FEED_LOCK.toString(),
       CHANGEFEED_NOTIFY_CHANNEL,
       bigintJson(
         entries.map((e) => ({ channel: e.channel, event_position: e.eventPosition.toString(), team_only: e.teamOnly ?? false, payload: e.payload })),
       ),
-    ],
-  );
+    ]).options({ name: preparedName(WRITE_CHANGEFEED) });
 }
+
+const WRITE_CHANGEFEED = `WITH feed_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(?::bigint), pg_notify(?, ''))
+  INSERT INTO changefeed (feed_id, channel, event_position, team_only, payload)
+  SELECT nextval('changefeed_feed_id_seq'), t.e->>'channel', (t.e->>'event_position')::bigint, (t.e->>'team_only')::boolean, t.e->'payload'
+    FROM feed_lock, jsonb_array_elements(?::jsonb) WITH ORDINALITY AS t(e, ord)
+   ORDER BY t.ord`;
 
 const toRow = (r: { feed_id: string; channel: string; event_position: string; team_only: boolean; payload: unknown }): ChangefeedRow => ({
   feedId: BigInt(r.feed_id),
@@ -69,9 +69,8 @@ export async function readChangefeed(
 }
 
 export async function changefeedBounds(db: Knex): Promise<{ oldest: bigint | undefined; newest: bigint }> {
-  const { rows } = await db.raw<{ rows: Array<{ oldest: string | null; newest: string | null }> }>(
-    'SELECT min(feed_id)::text AS oldest, max(feed_id)::text AS newest FROM changefeed',
-  );
+  const text = 'SELECT min(feed_id)::text AS oldest, max(feed_id)::text AS newest FROM changefeed';
+  const { rows } = await db.raw<{ rows: Array<{ oldest: string | null; newest: string | null }> }>(text).options({ name: preparedName(text) });
   const row = rows[0]!;
   return { oldest: row.oldest === null ? undefined : BigInt(row.oldest), newest: row.newest === null ? 0n : BigInt(row.newest) };
 }

@@ -25,6 +25,7 @@ import type { Logger } from 'pino';
 import type { EventStore, RecordedEvent } from '../eventstore/eventStore.js';
 import type { CheckResult } from '../health.js';
 import type { Metrics } from '../metrics.js';
+import { preparedName } from '../database.js';
 import { writeChangefeed, type ChangefeedEntry } from './changefeed.js';
 import { projectionSchema, type Projection, type ProjectionContext } from './projection.js';
 
@@ -381,14 +382,10 @@ async function applyBatch(
     await projection.afterBatch?.(ctx);
     if (live) {
       await writeChangefeed(trx, feed);
-      const last = events.at(-1)!;
       // The compare that keeps two runners from both applying, last: when it finds the
       // checkpoint moved (a rebuild swapped the schema meanwhile), everything above rolls back.
-      const checkpoint = trx('projection_checkpoints').where({ name: projection.name, position: expectedPosition.toString() });
       // Feed ids go to live subscribers as soon as they commit, so a batch that published waits for its flush.
-      if (feed.length === 0) checkpoint.whereRaw(ASYNC_COMMIT);
-      const updated = await checkpoint.update({ position: last.position.toString(), updated_at: trx.fn.now(), last_event_at: last.recordedAt, ...CLEARED_FAILURE });
-      if (updated !== 1) throw new CheckpointMovedError();
+      await moveCheckpoint(trx, { name: projection.name, expected: expectedPosition, last: events.at(-1)! }, feed.length === 0);
     }
   };
   if (db.isTransaction) await run(db as Knex.Transaction);
@@ -425,13 +422,32 @@ interface CheckpointMove {
  * transaction. The compare is the row lock's: an UPDATE waits for a rebuild that
  * holds the row, then finds the position moved and writes nothing.
  */
-async function moveCheckpointOver(db: Knex | Knex.Transaction, { name, expected, last }: CheckpointMove): Promise<void> {
-  const updated = await db('projection_checkpoints')
-    .where({ name, position: expected.toString() })
-    .whereRaw(ASYNC_COMMIT)
-    .update({ position: last.position.toString(), updated_at: db.fn.now(), last_event_at: last.recordedAt, ...CLEARED_FAILURE });
-  if (updated !== 1) throw new CheckpointMovedError();
+function moveCheckpointOver(db: Knex | Knex.Transaction, move: CheckpointMove): Promise<void> {
+  return moveCheckpoint(db, move, true);
 }
+
+const MOVE_CHECKPOINT = `UPDATE projection_checkpoints
+    SET position = ?, updated_at = now(), last_event_at = ?, ${Object.keys(CLEARED_FAILURE).map((column) => `${column} = ?`).join(', ')}
+  WHERE name = ? AND position = ?`;
+const MOVE_CHECKPOINT_ASYNC_COMMIT = `${MOVE_CHECKPOINT} AND ${ASYNC_COMMIT}`;
+
+/** The checkpoint from `expected` to `last`, or CheckpointMovedError when it is no longer at `expected`. One prepared statement per form. */
+async function moveCheckpoint(db: Knex | Knex.Transaction, { name, expected, last }: CheckpointMove, asyncCommit: boolean): Promise<void> {
+  const text = asyncCommit ? MOVE_CHECKPOINT_ASYNC_COMMIT : MOVE_CHECKPOINT;
+  const { rowCount } = await db
+    .raw<{ rowCount: number }>(text, [last.position.toString(), last.recordedAt, ...Object.values(CLEARED_FAILURE), name, expected.toString()])
+    .options({ name: preparedName(text) });
+  if (rowCount !== 1) throw new CheckpointMovedError();
+}
+
+const MOVE_CHECKPOINTS = `WITH v AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS v(name text, expected bigint, position bigint, last_event_at timestamptz)),
+       free AS (SELECT c.name FROM projection_checkpoints c JOIN v ON c.name = v.name AND c.position = v.expected FOR UPDATE OF c SKIP LOCKED)
+  UPDATE projection_checkpoints AS c
+     SET position = v.position, updated_at = now(), last_event_at = v.last_event_at,
+         ${Object.keys(CLEARED_FAILURE).map((column) => `${column} = ?`).join(', ')}
+    FROM v, free
+   WHERE c.name = v.name AND c.name = free.name AND ${ASYNC_COMMIT}
+RETURNING c.name`;
 
 /**
  * The moves of one process's runners over the same append arrive together (they read one
@@ -458,17 +474,9 @@ export class CheckpointMoves {
     const rows = batch.map(({ move }) => ({ name: move.name, expected: move.expected.toString(), position: move.last.position.toString(), last_event_at: move.last.recordedAt.toISOString() }));
     let names: Set<string>;
     try {
-      const { rows: moved } = await this.knex.raw<{ rows: Array<{ name: string }> }>(
-        `WITH v AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS v(name text, expected bigint, position bigint, last_event_at timestamptz)),
-              free AS (SELECT c.name FROM projection_checkpoints c JOIN v ON c.name = v.name AND c.position = v.expected FOR UPDATE OF c SKIP LOCKED)
-         UPDATE projection_checkpoints AS c
-            SET position = v.position, updated_at = now(), last_event_at = v.last_event_at,
-                ${Object.keys(CLEARED_FAILURE).map((column) => `${column} = ?`).join(', ')}
-           FROM v, free
-          WHERE c.name = v.name AND c.name = free.name AND ${ASYNC_COMMIT}
-      RETURNING c.name`,
-        [JSON.stringify(rows), ...Object.values(CLEARED_FAILURE)],
-      );
+      const { rows: moved } = await this.knex
+        .raw<{ rows: Array<{ name: string }> }>(MOVE_CHECKPOINTS, [JSON.stringify(rows), ...Object.values(CLEARED_FAILURE)])
+        .options({ name: preparedName(MOVE_CHECKPOINTS) });
       names = new Set(moved.map((row) => row.name));
     } catch (error) {
       for (const entry of batch) entry.reject(error);

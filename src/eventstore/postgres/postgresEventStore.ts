@@ -10,6 +10,7 @@
  * the safety net.
  */
 import pg from 'pg';
+import { preparedName } from '../../database.js';
 import {
   WrongExpectedRevisionError,
   type AppendResult,
@@ -114,11 +115,13 @@ export class PostgresEventStore implements EventStore {
    * an idempotent success if the first attempt did commit.
    */
   private async query<Row extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<pg.QueryResult<Row>> {
+    // Every text here is fixed by this file (values are parameters), so each is prepared once per connection.
+    const query = { name: preparedName(text), text, values: params };
     try {
-      return await this.pool.query<Row>(text, params);
+      return await this.pool.query<Row>(query);
     } catch (error) {
       if (!isConnectionLost(error)) throw error;
-      return this.pool.query<Row>(text, params);
+      return this.pool.query<Row>(query);
     }
   }
 
