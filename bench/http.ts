@@ -11,13 +11,15 @@
  *   (seats sold vs capacity → oversold, must be 0; seats sold vs the sum of the
  *   quantities the 201s reported, must be equal).
  */
+import { fork } from 'node:child_process';
+import path from 'node:path';
 import pg from 'pg';
 import { Pool } from 'undici';
 import { ticketedEventDecider, ticketedEventStreamName, type TicketedEventEvent, type TicketedEventState } from '../src/domain/ticketing/index.js';
 import { createPostgresEventStore, type PostgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
 import { TICKETING_PROJECTION } from '../src/projections/ticketing/ticketingProjection.js';
 import { startBenchServer } from './server.js';
-import { closedLoop, log, measureCpu, now, percentiles, perSecond, round, sleep, tally, type BenchContext } from './support.js';
+import { closedLoop, log, measureCpu, now, percentiles, perSecond, processCpuMs, round, sleep, tally, type BenchContext } from './support.js';
 
 const CLIENTS = [16, 64, 256] as const;
 const SCENARIOS = ['hotEvent', 'spread100'] as const;
@@ -40,6 +42,15 @@ export async function benchHttp(ctx: BenchContext): Promise<void> {
     const figure = await updateCeiling(server.databaseUrl, clients, ctx.seconds(10) * 1000);
     ceilings.set(clients, figure.updatesPerSec);
     ctx.emit({ bench: 'http.updateCeiling', clients, ...figure });
+  }
+
+  const floors = new Map<number, number>();
+  for (const clients of clientCounts) {
+    for (const kind of FLOOR_KINDS) {
+      const figure = await frameworkFloor(ctx, kind, clients, ctx.seconds(5) * 1000);
+      if (kind === 'express') floors.set(clients, figure.cpuUsPerRequest.server);
+      ctx.emit({ bench: 'http.frameworkFloor', server: kind, clients, ...figure });
+    }
   }
 
   const pool = new Pool(server.url, { connections: 256, pipelining: 1, keepAliveTimeout: 30_000 });
@@ -90,6 +101,8 @@ export async function benchHttp(ctx: BenchContext): Promise<void> {
         confirmedPerSec,
         ratioToUpdateCeiling: ceiling ? round(confirmedPerSec / ceiling, 3) : null,
         updateCeilingPerSec: ceiling,
+        // Server CPU per request over that of an express app answering the same request with nothing behind it.
+        serverCpuToExpressFloor: floors.get(clients) ? round(cpuUsed.cpuUsPerRequest.server / floors.get(clients)!, 2) : null,
         requests: load.requests,
         confirmed: load.confirmed,
         latencyMs: percentiles(load.latencies),
@@ -124,6 +137,49 @@ export async function benchHttp(ctx: BenchContext): Promise<void> {
         durationMs: round(load.elapsedMs),
       });
     }
+  }
+}
+
+const FLOOR_KINDS = ['node:http', 'express'] as const;
+
+/**
+ * What the HTTP stack alone costs here: bench/floorServer.ts answers the reservation
+ * request (same body, same headers, same client) with nothing behind it, on node:http or
+ * through express. Tessera's figures read against it (`serverCpuToExpressFloor`).
+ */
+async function frameworkFloor(ctx: BenchContext, kind: (typeof FLOOR_KINDS)[number], clients: number, durationMs: number) {
+  const child = fork(path.resolve('bench/floorServer.ts'), [kind], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 2, 2, 'ipc'] });
+  const stop = ctx.defer(`stop floor server ${child.pid}`, async () => {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)));
+  });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('message', (message: { port?: number }) => (message.port ? resolve(message.port) : reject(new Error('no port from floor server'))));
+      child.once('exit', (code) => reject(new Error(`floor server exited with ${code}`)));
+    });
+    const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 256, pipelining: 1, keepAliveTimeout: 30_000 });
+    try {
+      const api = apiClient(pool);
+      const reserve = async () => {
+        const res = await api('POST', '/v1/events/1b6f1a9e-2f3c-4a53-9d3e-2c1d7d9f0a12/reservations', 'bench.floor.token', { quantity: 1 });
+        if (res.status !== 201) throw new Error(`floor server answered ${res.status}`);
+      };
+      await closedLoop(clients, { durationMs: Math.min(2000, durationMs) }, reserve); // warm-up
+      log(`http.frameworkFloor ${kind} clients=${clients} for ${durationMs} ms`);
+      const cpu = measureCpu(() => processCpuMs(child.pid!));
+      const latencies: number[] = [];
+      const { ops, elapsedMs } = await closedLoop(clients, { durationMs }, async () => {
+        const t = now();
+        await reserve();
+        latencies.push(now() - t);
+      });
+      return { ...cpu.stop(ops, elapsedMs), requestsPerSec: perSecond(ops, elapsedMs), requests: ops, latencyMs: percentiles(latencies), durationMs: round(elapsedMs) };
+    } finally {
+      await pool.close();
+    }
+  } finally {
+    await stop();
   }
 }
 
