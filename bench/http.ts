@@ -79,8 +79,10 @@ export async function benchHttp(ctx: BenchContext): Promise<void> {
       log(`http.reserve ${scenario} clients=${clients} for ${durationMs} ms`);
       const stopCounting = await server.countStoreCalls();
       const cpu = measureCpu(server.cpuMs, server.mode === 'inprocess');
+      const mainThreadStart = server.mainThreadCpuMs();
       const load = await runLoad(api, tokens, events, clients, durationMs);
       const cpuUsed = cpu.stop(load.requests, load.elapsedMs);
+      const mainThreadUs = round(((server.mainThreadCpuMs() - mainThreadStart) * 1000) / Math.max(1, load.requests));
       const calls = await stopCounting();
       // The projector runs in the same server and may have fallen behind: let it catch up
       // (bounded) so the next configuration does not pay for this one's backlog.
@@ -98,6 +100,8 @@ export async function benchHttp(ctx: BenchContext): Promise<void> {
         roles: server.roles,
         // The headline: CPU µs per request by process (far steadier than req/s on a shared machine).
         ...cpuUsed,
+        // The server's µs per request split: its main thread (the API) and the rest (projector thread, V8's GC helpers).
+        ...(Number.isFinite(mainThreadUs) ? { serverThreadsUsPerRequest: { main: mainThreadUs, others: cpuUsed.cpuUsPerRequest.server - mainThreadUs } } : {}),
         confirmedPerSec,
         ratioToUpdateCeiling: ceiling ? round(confirmedPerSec / ceiling, 3) : null,
         updateCeilingPerSec: ceiling,

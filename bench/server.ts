@@ -35,6 +35,8 @@ export interface BenchServer {
   countStoreCalls(): Promise<() => Promise<StoreCallCounts>>;
   /** CPU time used so far by the server's process, in ms (in-process: this whole process). */
   cpuMs(): number;
+  /** The CPU ms of its main thread alone (the API's event loop; the projector thread and V8's helpers are the rest); NaN in process. */
+  mainThreadCpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -85,6 +87,7 @@ export async function startBenchServer(ctx: BenchContext, name: string, mode = c
         const usage = process.cpuUsage();
         return (usage.user + usage.system) / 1000;
       },
+      mainThreadCpuMs: () => Number.NaN,
       stop,
     };
   }
@@ -130,6 +133,7 @@ export async function startBenchServer(ctx: BenchContext, name: string, mode = c
         });
     },
     cpuMs: () => processCpuMs(child.pid!),
+    mainThreadCpuMs: () => processCpuMs(child.pid!, child.pid!),
     stop,
   };
 }

@@ -153,10 +153,10 @@ const clockTicks = (() => {
   }
 })();
 
-/** utime + stime of a process (all its threads) from /proc (Linux), in ms; NaN elsewhere. */
-export function processCpuMs(pid: number): number {
+/** utime + stime of a process (all its threads) from /proc (Linux), in ms; NaN elsewhere. With `thread`: of that thread only (its main thread: the pid). */
+export function processCpuMs(pid: number, thread?: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
   } catch {
