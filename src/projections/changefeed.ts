@@ -31,13 +31,10 @@ export async function writeChangefeed(trx: Knex.Transaction, entries: Changefeed
   if (entries.length === 0) return;
   // One statement, one round trip: the lock (and the NOTIFY, sent at commit) come from a
   // one-row CTE joined to the rows, so no row, and no nextval, is produced before the lock is held.
-  await trx.raw(WRITE_CHANGEFEED, [
-      FEED_LOCK.toString(),
-      CHANGEFEED_NOTIFY_CHANNEL,
-      bigintJson(
-        entries.map((e) => ({ channel: e.channel, event_position: e.eventPosition.toString(), team_only: e.teamOnly ?? false, payload: e.payload })),
-      ),
-    ]).options({ name: preparedName(WRITE_CHANGEFEED) });
+  const rows = entries.map((e) => ({ channel: e.channel, event_position: e.eventPosition.toString(), team_only: e.teamOnly ?? false, payload: e.payload }));
+  await trx
+    .raw(WRITE_CHANGEFEED, [FEED_LOCK.toString(), CHANGEFEED_NOTIFY_CHANNEL, bigintJson(rows)])
+    .options({ name: preparedName(WRITE_CHANGEFEED) });
 }
 
 const WRITE_CHANGEFEED = `WITH feed_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(?::bigint), pg_notify(?, ''))
