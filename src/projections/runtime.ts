@@ -360,7 +360,7 @@ async function applyBatch(
   if (live && (outsideTransaction || !events.some((event) => types.has(event.type)))) {
     if (outsideTransaction) await applyOutsideTransaction(projection, schema, events, types);
     const move = { name: projection.name, expected: expectedPosition, last: events.at(-1)! };
-    await (moves && !db.isTransaction ? moves.move(move) : moveCheckpointOver(db, move));
+    await (moves && !db.isTransaction ? moves.move(move) : moveCheckpoint(db, move, true));
     return;
   }
   const run = async (trx: Knex.Transaction) => {
@@ -416,22 +416,21 @@ interface CheckpointMove {
   last: RecordedEvent;
 }
 
-/**
- * A batch with nothing for the projection (most batches of most projections under a ticket
- * rush): no read-model write, so the checkpoint moves in one statement instead of a
- * transaction. The compare is the row lock's: an UPDATE waits for a rebuild that
- * holds the row, then finds the position moved and writes nothing.
- */
-function moveCheckpointOver(db: Knex | Knex.Transaction, move: CheckpointMove): Promise<void> {
-  return moveCheckpoint(db, move, true);
-}
+/** The SET items that clear a recorded failure, bound to CLEARED_FAILURE's values in its order. */
+const CLEAR_FAILURE = Object.keys(CLEARED_FAILURE).map((column) => `${column} = ?`).join(', ');
 
 const MOVE_CHECKPOINT = `UPDATE projection_checkpoints
-    SET position = ?, updated_at = now(), last_event_at = ?, ${Object.keys(CLEARED_FAILURE).map((column) => `${column} = ?`).join(', ')}
+    SET position = ?, updated_at = now(), last_event_at = ?, ${CLEAR_FAILURE}
   WHERE name = ? AND position = ?`;
 const MOVE_CHECKPOINT_ASYNC_COMMIT = `${MOVE_CHECKPOINT} AND ${ASYNC_COMMIT}`;
 
-/** The checkpoint from `expected` to `last`, or CheckpointMovedError when it is no longer at `expected`. One prepared statement per form. */
+/**
+ * The checkpoint from `expected` to `last`, or CheckpointMovedError when it is no longer
+ * at `expected`; one prepared statement per form. The last statement of a batch's
+ * transaction, or alone (asynchronous commit) for a batch with nothing for the projection,
+ * most batches of most projections under a ticket rush. The compare is the row lock's: an
+ * UPDATE waits for a rebuild that holds the row, then finds the position moved.
+ */
 async function moveCheckpoint(db: Knex | Knex.Transaction, { name, expected, last }: CheckpointMove, asyncCommit: boolean): Promise<void> {
   const text = asyncCommit ? MOVE_CHECKPOINT_ASYNC_COMMIT : MOVE_CHECKPOINT;
   const { rowCount } = await db
@@ -444,7 +443,7 @@ const MOVE_CHECKPOINTS = `WITH v AS (SELECT * FROM jsonb_to_recordset(?::jsonb) 
        free AS (SELECT c.name FROM projection_checkpoints c JOIN v ON c.name = v.name AND c.position = v.expected FOR UPDATE OF c SKIP LOCKED)
   UPDATE projection_checkpoints AS c
      SET position = v.position, updated_at = now(), last_event_at = v.last_event_at,
-         ${Object.keys(CLEARED_FAILURE).map((column) => `${column} = ?`).join(', ')}
+         ${CLEAR_FAILURE}
     FROM v, free
    WHERE c.name = v.name AND c.name = free.name AND ${ASYNC_COMMIT}
 RETURNING c.name`;
@@ -484,7 +483,7 @@ export class CheckpointMoves {
     }
     for (const entry of batch) {
       if (names.has(entry.move.name)) entry.resolve();
-      else moveCheckpointOver(this.knex, entry.move).then(entry.resolve, entry.reject);
+      else moveCheckpoint(this.knex, entry.move, true).then(entry.resolve, entry.reject);
     }
   }
 }
