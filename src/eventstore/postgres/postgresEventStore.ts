@@ -77,8 +77,7 @@ export class PostgresEventStore implements EventStore {
   /** Bumped on every notification, so a subscription that read just before one does not sleep through it. */
   private appendGeneration = 0;
   /** Recently read pages of $all, keyed by the event before them and the limit (see readAfter). */
-  private readonly sharedPages = new Map<string, Promise<RecordedEvent[]>>();
-  private readonly unstableChecks = new Map<string, Promise<boolean>>();
+  private readonly sharedPages = new Map<string, Promise<AllPage>>();
 
   constructor(
     private readonly databaseUrl: string,
@@ -229,22 +228,29 @@ export class PostgresEventStore implements EventStore {
    * serves old events. Shared events are frozen: a consumer that changed one would change
    * it for the others.
    */
-  async readAfter(position: bigint, filter: SubscriptionFilter | undefined, limit: number, afterEventId?: string): Promise<RecordedEvent[]> {
+  async readAfter(position: bigint, filter: SubscriptionFilter | undefined, limit: number, afterEventId?: string): Promise<AllPage> {
     if (filter || afterEventId === undefined) return this.queryAfter(position, filter, limit);
     const key = `${position}:${afterEventId}:${limit}`;
     const shared = this.sharedPages.get(key);
     if (shared) return shared;
-    const page = this.queryAfter(position, undefined, limit).then((events) => events.map(deepFrozen));
+    const page = this.queryAfter(position, undefined, limit).then((read) => ({ ...read, events: read.events.map(deepFrozen) }));
     this.sharedPages.set(key, page);
     if (this.sharedPages.size > SHARED_PAGES) this.sharedPages.delete(this.sharedPages.keys().next().value!);
     const forget = () => {
       if (this.sharedPages.get(key) === page) this.sharedPages.delete(key);
     };
-    page.then((events) => events.length === 0 && forget(), forget);
+    page.then((read) => read.events.length === 0 && forget(), forget);
     return page;
   }
 
-  private async queryAfter(position: bigint, filter: SubscriptionFilter | undefined, limit: number): Promise<RecordedEvent[]> {
+  /**
+   * The readable events after `position`, and in the same statement (one snapshot) whether
+   * an event after them exists that is not readable yet. A reader that got a short page
+   * with nothing pending has seen everything committed before the statement began, so it
+   * can wait for the next notification instead of reading again to find the page empty.
+   */
+  private async queryAfter(position: bigint, filter: SubscriptionFilter | undefined, limit: number): Promise<AllPage> {
+    const generation = this.appendGeneration;
     const params: unknown[] = [position.toString()];
     let where = `position > $1 AND position < ${STABLE_BOUND}`;
     if (filter?.streamPrefixes?.length) {
@@ -256,34 +262,20 @@ export class PostgresEventStore implements EventStore {
       where += ` AND type = ANY($${params.length})`;
     }
     params.push(limit);
-    const { rows } = await this.query<EventRow>(`${SELECT_EVENT} WHERE ${where} ORDER BY position LIMIT $${params.length}`, params);
-    return rows.map(toRecorded);
+    // "an event after $1 at or above the bound" is "the newest event is": one index probe.
+    const pending = `(SELECT coalesce(max(position) >= greatest($1::bigint + 1, ${STABLE_BOUND}), false) FROM eventstore.events)`;
+    const { rows } = await this.query<Partial<EventRow> & { pending: boolean }>(
+      `SELECT page.*, ${pending} AS pending FROM (VALUES (1)) AS one
+         LEFT JOIN LATERAL (${SELECT_EVENT} WHERE ${where} ORDER BY position LIMIT $${params.length}) AS page ON true
+        ORDER BY page.position_text::bigint`,
+      params,
+    );
+    const events = rows[0]?.position_text == null ? [] : (rows as EventRow[]).map(toRecorded);
+    return { events, pending: rows[0]?.pending === true, generation };
   }
 
   get generation(): number {
     return this.appendGeneration;
-  }
-
-  /**
-   * @internal Whether events after `position` exist that are not readable yet (an older
-   * transaction is still running). Their readers poll again soon rather than waiting for
-   * a notification: the transaction holding them back may not be an append.
-   */
-  async hasUnstableAfter(position: bigint): Promise<boolean> {
-    // Subscriptions caught up at the same position ask at the same moment: one query answers
-    // all who ask while it runs (never a stored answer: it is only true for now).
-    const key = position.toString();
-    const running = this.unstableChecks.get(key);
-    if (running) return running;
-    const check = this.query<{ pending: boolean }>(
-      // "an event after $1 at or above the bound" is "the newest event is": one index probe.
-      `SELECT coalesce(max(position) >= greatest($1::bigint + 1, ${STABLE_BOUND}), false) AS pending FROM eventstore.events`,
-      [key],
-    )
-      .then(({ rows }) => rows[0]?.pending === true)
-      .finally(() => this.unstableChecks.delete(key));
-    this.unstableChecks.set(key, check);
-    return check;
   }
 
   /** @internal resolves when an append is notified (or was, since `seenGeneration`) or the poll interval passes. */
@@ -372,11 +364,11 @@ class PostgresSubscription implements Subscription {
   private async *run(): AsyncGenerator<RecordedEvent> {
     let failures = 0;
     let unstableRetries = 0;
+    const limit = this.store.batchSize;
     while (!this.done) {
-      let batch: RecordedEvent[];
-      const generation = this.store.generation;
+      let page: AllPage;
       try {
-        batch = await this.store.readAfter(this.lastPosition, this.filter, this.store.batchSize, this.lastEventId);
+        page = await this.store.readAfter(this.lastPosition, this.filter, limit, this.lastEventId);
         failures = 0;
       } catch {
         // Connection trouble: back off and read again from the last delivered position.
@@ -384,21 +376,30 @@ class PostgresSubscription implements Subscription {
         await delay(Math.min(2000, 50 * 2 ** failures));
         continue;
       }
-      if (batch.length === 0) {
-        const unstable = await this.store.hasUnstableAfter(this.lastPosition).catch(() => false);
-        unstableRetries = unstable ? unstableRetries + 1 : 0;
-        await this.store.waitForAppend(this.signal, generation, unstable ? Math.min(200, 5 * unstableRetries) : undefined);
-        continue;
-      }
-      unstableRetries = 0;
-      for (const event of batch) {
+      for (const event of page.events) {
         if (this.done) return;
         this.lastPosition = event.position;
         this.lastEventId = event.id;
         yield event;
       }
+      if (page.events.length === limit) continue;
+      // Caught up: events held back by an older transaction are polled for soon (it may not
+      // be an append, so no notification may follow); else the next notification wakes us —
+      // at once if one arrived since the page's statement was sent (its generation).
+      if (page.events.length > 0) {
+        unstableRetries = 0;
+        if (page.pending) continue;
+      } else unstableRetries = page.pending ? unstableRetries + 1 : 0;
+      await this.store.waitForAppend(this.signal, page.generation, page.pending ? Math.min(200, 5 * unstableRetries) : undefined);
     }
   }
+}
+
+/** A page of $all (see queryAfter); `generation` is the store's notification count when its statement was sent. */
+export interface AllPage {
+  events: RecordedEvent[];
+  pending: boolean;
+  generation: number;
 }
 
 /** Pages kept for subscriptions that read a moment later: a few batches of each runner's lead over the slowest. */
