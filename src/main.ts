@@ -19,7 +19,7 @@ import type { EventStore } from './eventstore/eventStore.js';
 import { createEsdbEventStore } from './eventstore/esdb/esdbEventStore.js';
 import { createPostgresEventStore } from './eventstore/postgres/postgresEventStore.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { DEFAULT_LAG_COUNT_LIMIT, CheckpointMoves, ProjectionRunner, projectionReadiness, projectionStatuses } from './projections/runtime.js';
+import { DEFAULT_LAG_COUNT_LIMIT, ProjectionRunner, SharedBatches, projectionReadiness, projectionStatuses } from './projections/runtime.js';
 import { startHealthServer, type HealthCheck } from './health.js';
 import { BullmqJobs } from './jobs/bullmqQueue.js';
 import { InProcessJobs } from './jobs/inProcessQueue.js';
@@ -143,9 +143,9 @@ export async function startTessera(config: Config, logger: Logger = createLogger
       const thread = await startProjectorThread({ ...config, roles: ['projector'], databaseUrl }, jobs, logger);
       cleanups.push(() => thread.stop());
     } else if (config.roles.includes('projector')) {
-      const checkpointMoves = new CheckpointMoves(knex);
+      const sharedBatches = new SharedBatches(knex);
       for (const projection of consumers) {
-        const runner = new ProjectionRunner(knex, databaseUrl, store, projection, { logger, metrics, checkpointMoves });
+        const runner = new ProjectionRunner(knex, databaseUrl, store, projection, { logger, metrics, sharedBatches });
         runner.start();
         cleanups.push(() => runner.stop());
       }

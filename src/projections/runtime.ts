@@ -43,8 +43,8 @@ export interface ProjectionRunnerOptions {
   failedPollMs?: number;
   logger?: Logger;
   metrics?: Metrics;
-  /** Shared by the runners of a process: their moves over batches with nothing for them go out together. */
-  checkpointMoves?: CheckpointMoves;
+  /** Shared by the runners of a process: their batches of one event-loop turn go out together. */
+  sharedBatches?: SharedBatches;
 }
 
 class CheckpointMovedError extends Error {}
@@ -256,7 +256,7 @@ export class ProjectionRunner {
     const schema = projectionSchema(this.name);
     if (batch.length > 1) {
       try {
-        await applyBatch(this.knex, this.projection, schema, batch, position, true, this.options.checkpointMoves);
+        await applyBatch(this.knex, this.projection, schema, batch, position, true, this.options.sharedBatches);
         return batch.at(-1)!.position;
       } catch (error) {
         if (isTransientError(error)) throw error;
@@ -268,7 +268,7 @@ export class ProjectionRunner {
       const limit = event.position === retryOnce ? 1 : (this.options.maxAttempts ?? 3);
       for (let attempt = 1; ; attempt++) {
         try {
-          await applyBatch(this.knex, this.projection, schema, [event], checkpoint, true, this.options.checkpointMoves);
+          await applyBatch(this.knex, this.projection, schema, [event], checkpoint, true, this.options.sharedBatches);
           break;
         } catch (error) {
           if (isTransientError(error)) throw error;
@@ -344,7 +344,9 @@ const ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true) IS NOT NULL"
 /**
  * Applies a batch in one transaction. When `live`, the checkpoint is advanced from
  * `expectedPosition` (else nothing of the batch commits); otherwise (rebuild into a shadow
- * schema) only the read model is written.
+ * schema) only the read model is written. With `shared`, a live batch joins the other
+ * runners' batches of this event-loop turn (SharedBatches); when that shared attempt
+ * fails, for whatever reason, the batch is applied alone, as without it.
  */
 async function applyBatch(
   db: Knex | Knex.Transaction,
@@ -353,43 +355,56 @@ async function applyBatch(
   events: RecordedEvent[],
   expectedPosition: bigint,
   live: boolean,
-  moves?: CheckpointMoves,
+  shared?: SharedBatches,
 ): Promise<void> {
   const types = new Set(projection.eventTypes);
   const outsideTransaction = projection.transactional === false;
+  const move = { name: projection.name, expected: expectedPosition, last: events.at(-1)! };
+  const share = live && shared !== undefined && !db.isTransaction ? shared : undefined;
   if (live && (outsideTransaction || !events.some((event) => types.has(event.type)))) {
     if (outsideTransaction) await applyOutsideTransaction(projection, schema, events, types);
-    const move = { name: projection.name, expected: expectedPosition, last: events.at(-1)! };
-    await (moves && !db.isTransaction ? moves.move(move) : moveCheckpoint(db, move, true));
+    await (share ? share.move(move) : moveCheckpoint(db, move, true));
     return;
   }
+  if (share && (await share.apply({ projection, schema, events, types, move }))) return;
   const run = async (trx: Knex.Transaction) => {
-    const feed: ChangefeedEntry[] = [];
-    let position = events[0]!.position;
-    const ctx: ProjectionContext = {
-      trx,
-      schema,
-      publish: live
-        ? (channel, payload, options) =>
-            feed.push({ channel, eventPosition: options?.eventPosition ?? position, teamOnly: options?.teamOnly ?? false, payload })
-        : () => undefined,
-      batch: new Map(),
-    };
-    for (const event of events) {
-      position = event.position;
-      if (types.has(event.type)) await projection.apply(event, ctx);
-    }
-    await projection.afterBatch?.(ctx);
-    if (live) {
+    const feed: ChangefeedEntry[] | undefined = live ? [] : undefined;
+    await applyEvents(trx, { projection, schema, events, types }, feed);
+    if (feed) {
       await writeChangefeed(trx, feed);
       // The compare that keeps two runners from both applying, last: when it finds the
       // checkpoint moved (a rebuild swapped the schema meanwhile), everything above rolls back.
       // Feed ids go to live subscribers as soon as they commit, so a batch that published waits for its flush.
-      await moveCheckpoint(trx, { name: projection.name, expected: expectedPosition, last: events.at(-1)! }, feed.length === 0);
+      await moveCheckpoint(trx, move, feed.length === 0);
     }
   };
   if (db.isTransaction) await run(db as Knex.Transaction);
   else await (db as Knex).transaction(run);
+}
+
+interface BatchWork {
+  projection: Projection;
+  schema: string;
+  events: RecordedEvent[];
+  types: Set<string>;
+}
+
+/** Applies a batch's events of the projection's types and its afterBatch in `trx`; live updates go to `feed` (none without one: a rebuild). */
+async function applyEvents(trx: Knex.Transaction, { projection, schema, events, types }: BatchWork, feed: ChangefeedEntry[] | undefined): Promise<void> {
+  let position = events[0]!.position;
+  const ctx: ProjectionContext = {
+    trx,
+    schema,
+    publish: feed
+      ? (channel, payload, options) => feed.push({ channel, eventPosition: options?.eventPosition ?? position, teamOnly: options?.teamOnly ?? false, payload })
+      : () => undefined,
+    batch: new Map(),
+  };
+  for (const event of events) {
+    position = event.position;
+    if (types.has(event.type)) await projection.apply(event, ctx);
+  }
+  await projection.afterBatch?.(ctx);
 }
 
 /** A reactor's batch (Projection.transactional false): its effects are its own (jobs), so no transaction is held open for them. */
@@ -409,7 +424,7 @@ async function applyOutsideTransaction(projection: Projection, schema: string, e
   await projection.afterBatch?.(ctx);
 }
 
-/** A checkpoint to move from `expected` to the last event of a batch that wrote nothing in the database (nothing for its projection, or a reactor's). */
+/** A checkpoint to move from `expected` to the last event of a batch. */
 interface CheckpointMove {
   name: string;
   expected: bigint;
@@ -445,46 +460,93 @@ const MOVE_CHECKPOINTS = `WITH v AS (SELECT * FROM jsonb_to_recordset(?::jsonb) 
      SET position = v.position, updated_at = now(), last_event_at = v.last_event_at,
          ${CLEAR_FAILURE}
     FROM v, free
-   WHERE c.name = v.name AND c.name = free.name AND ${ASYNC_COMMIT}
+   WHERE c.name = v.name AND c.name = free.name`;
+const MOVE_CHECKPOINTS_ASYNC_COMMIT = `${MOVE_CHECKPOINTS} AND ${ASYNC_COMMIT}
+RETURNING c.name`;
+const MOVE_CHECKPOINTS_RETURNING = `${MOVE_CHECKPOINTS}
 RETURNING c.name`;
 
+/** The checkpoints whose compare held and whose rows no other transaction holds, moved in one statement; returns their names. */
+async function moveCheckpoints(db: Knex | Knex.Transaction, moves: CheckpointMove[], asyncCommit: boolean): Promise<Set<string>> {
+  const text = asyncCommit ? MOVE_CHECKPOINTS_ASYNC_COMMIT : MOVE_CHECKPOINTS_RETURNING;
+  const rows = moves.map((move) => ({ name: move.name, expected: move.expected.toString(), position: move.last.position.toString(), last_event_at: move.last.recordedAt.toISOString() }));
+  const { rows: moved } = await db
+    .raw<{ rows: Array<{ name: string }> }>(text, [JSON.stringify(rows), ...Object.values(CLEARED_FAILURE)])
+    .options({ name: preparedName(text) });
+  return new Set(moved.map((row) => row.name));
+}
+
+class SharedBatchIncomplete extends Error {}
+
+type SharedEntry =
+  | { move: CheckpointMove; work?: undefined; resolve: () => void; reject: (error: unknown) => void }
+  | { move: CheckpointMove; work: BatchWork; resolve: (applied: boolean) => void; reject?: undefined };
+
 /**
- * The moves of one process's runners over the same append arrive together (they read one
- * shared page): those of one event-loop turn go out as ONE statement, with the same
- * compare per row, instead of a round trip each. The statement skips rows another
- * transaction holds (a rebuild's swap), so one runner's wait never holds up the others:
- * what it did not move is tried alone, which waits and compares as a single move does
- * (a runner whose row had moved gets CheckpointMovedError).
+ * The batches of one process's runners that arrive in one event-loop turn (they read one
+ * shared page after one notification) go to PostgreSQL together:
+ * - checkpoint-only moves (nothing for the runner, or a reactor's) as ONE statement;
+ * - with batches to apply, ONE transaction: each runner's events in turn, one changefeed
+ *   statement for all their live updates, and every checkpoint moved by one statement,
+ *   each with its own compare, so each runner's effects still commit with its checkpoint
+ *   and never without it. Under a ticket rush three read models take every reservation;
+ *   alone, each batch pays its own BEGIN, changefeed statement, checkpoint and COMMIT.
+ * The statement skips checkpoint rows another transaction holds (a rebuild's swap), so one
+ * runner's wait never holds up the others. A move it did not make is tried alone, which
+ * waits and compares as a single move does (a runner whose row had moved gets
+ * CheckpointMovedError); when anything of a shared transaction fails, it rolls back whole
+ * and each batch is applied alone, where a failure is the runner's own to isolate.
  */
-export class CheckpointMoves {
-  private pending: Array<{ move: CheckpointMove; resolve: () => void; reject: (error: unknown) => void }> = [];
+export class SharedBatches {
+  private pending: SharedEntry[] = [];
 
   constructor(private readonly knex: Knex) {}
 
+  /** Moves a checkpoint with the others of this turn. */
   move(move: CheckpointMove): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.pending.push({ move, resolve, reject }) === 1) setImmediate(() => void this.flush());
-    });
+    return new Promise((resolve, reject) => this.enqueue({ move, resolve, reject }));
+  }
+
+  /** Applies a batch with the others of this turn; false when that failed and the caller must apply it alone. */
+  apply(work: BatchWork & { move: CheckpointMove }): Promise<boolean> {
+    return new Promise((resolve) => this.enqueue({ move: work.move, work, resolve }));
+  }
+
+  private enqueue(entry: SharedEntry): void {
+    if (this.pending.push(entry) === 1) setImmediate(() => void this.flush());
   }
 
   private async flush(): Promise<void> {
-    const batch = this.pending;
+    const entries = this.pending;
     this.pending = [];
-    const rows = batch.map(({ move }) => ({ name: move.name, expected: move.expected.toString(), position: move.last.position.toString(), last_event_at: move.last.recordedAt.toISOString() }));
-    let names: Set<string>;
+    const works = entries.filter((entry) => entry.work !== undefined);
+    let moved: Set<string> | undefined;
     try {
-      const { rows: moved } = await this.knex
-        .raw<{ rows: Array<{ name: string }> }>(MOVE_CHECKPOINTS, [JSON.stringify(rows), ...Object.values(CLEARED_FAILURE)])
-        .options({ name: preparedName(MOVE_CHECKPOINTS) });
-      names = new Set(moved.map((row) => row.name));
+      if (works.length === 0) moved = await moveCheckpoints(this.knex, entries.map((entry) => entry.move), true);
+      else if (entries.length > 1) moved = await this.applyTogether(entries);
     } catch (error) {
-      for (const entry of batch) entry.reject(error);
-      return;
+      if (works.length === 0) {
+        for (const entry of entries) if (!entry.work) entry.reject(error);
+        return;
+      }
     }
-    for (const entry of batch) {
-      if (names.has(entry.move.name)) entry.resolve();
+    for (const entry of entries) {
+      const done = moved?.has(entry.move.name) === true;
+      if (entry.work) entry.resolve(done);
+      else if (done) entry.resolve();
       else moveCheckpoint(this.knex, entry.move, true).then(entry.resolve, entry.reject);
     }
+  }
+
+  private applyTogether(entries: SharedEntry[]): Promise<Set<string>> {
+    return this.knex.transaction(async (trx) => {
+      const feed: ChangefeedEntry[] = [];
+      for (const entry of entries) if (entry.work) await applyEvents(trx, entry.work, feed);
+      await writeChangefeed(trx, feed);
+      const moved = await moveCheckpoints(trx, entries.map((entry) => entry.move), feed.length === 0);
+      if (moved.size !== entries.length) throw new SharedBatchIncomplete();
+      return moved;
+    });
   }
 }
 

@@ -5,7 +5,7 @@ import { createKnex, migrateToLatest } from '../../src/database.js';
 import { createPostgresEventStore, type PostgresEventStore } from '../../src/eventstore/postgres/postgresEventStore.js';
 import { readChangefeed } from '../../src/projections/changefeed.js';
 import { projectionSchema } from '../../src/projections/projection.js';
-import { CheckpointMoves, ProjectionRunner, projectionStatuses, rebuildProjection } from '../../src/projections/runtime.js';
+import { SharedBatches, ProjectionRunner, projectionStatuses, rebuildProjection } from '../../src/projections/runtime.js';
 import type { Projection } from '../../src/projections/projection.js';
 import { counterProjection } from '../support/counterProjection.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -178,11 +178,11 @@ describe('projection runtime', () => {
     expect(statuses[0]).toMatchObject({ name: 'testCounter', version: 2, lagEvents: 0, state: 'live' });
   });
 
-  it('runners sharing CheckpointMoves move over what they ignore in shared statements, apply the rest once (a reactor outside any transaction), and leave commits synchronous', async () => {
+  it('runners sharing SharedBatches move over what they ignore in shared statements, apply the rest once (a reactor outside any transaction), and leave commits synchronous', async () => {
     const ignoring = (name: string): Projection => ({ name, version: 1, eventTypes: ['Nothing'], setup: async () => undefined, apply: async () => undefined });
     const single = createKnex(db.url, { max: 1 }); // every statement on one connection: a leaked setting would show
     try {
-      const checkpointMoves = new CheckpointMoves(single);
+      const sharedBatches = new SharedBatches(single);
       // A reactor that keeps nothing in the database: no transaction, its checkpoint moves with the others.
       const reacted: bigint[] = [];
       const refusals: string[] = [];
@@ -200,7 +200,7 @@ describe('projection runtime', () => {
         },
       };
       for (const projection of [counterProjection(), ignoring(IGNORING[0]!), ignoring(IGNORING[1]!), reactor]) {
-        const r = new ProjectionRunner(single, db.url, store, projection, { batchSize: 50, standbyRetryMs: 100, checkpointMoves });
+        const r = new ProjectionRunner(single, db.url, store, projection, { batchSize: 50, standbyRetryMs: 100, sharedBatches });
         runners.push(r);
         r.start();
       }
@@ -220,8 +220,8 @@ describe('projection runtime', () => {
 
       // One turn, one statement: the move whose compare holds goes through, the other is refused.
       const [last] = await store.readAll({ fromPosition: head, maxCount: 1 });
-      const moved = checkpointMoves.move({ name: IGNORING[0]!, expected: head, last: { ...last!, position: head + 1n } });
-      const refused = checkpointMoves.move({ name: IGNORING[1]!, expected: head - 1n, last: { ...last!, position: head + 1n } });
+      const moved = sharedBatches.move({ name: IGNORING[0]!, expected: head, last: { ...last!, position: head + 1n } });
+      const refused = sharedBatches.move({ name: IGNORING[1]!, expected: head - 1n, last: { ...last!, position: head + 1n } });
       await expect(moved).resolves.toBeUndefined();
       await expect(refused).rejects.toThrow();
       expect(await positions()).toEqual([head, head + 1n, head, head]);
@@ -230,8 +230,8 @@ describe('projection runtime', () => {
       const holder = await knex.transaction();
       await holder('projection_checkpoints').where({ name: IGNORING[2]! }).forUpdate();
       let heldMoved = false;
-      const held = checkpointMoves.move({ name: IGNORING[2]!, expected: head, last: { ...last!, position: head + 2n } }).then(() => (heldMoved = true));
-      await checkpointMoves.move({ name: IGNORING[0]!, expected: head + 1n, last: { ...last!, position: head + 2n } });
+      const held = sharedBatches.move({ name: IGNORING[2]!, expected: head, last: { ...last!, position: head + 2n } }).then(() => (heldMoved = true));
+      await sharedBatches.move({ name: IGNORING[0]!, expected: head + 1n, last: { ...last!, position: head + 2n } });
       expect(heldMoved).toBe(false);
       await holder.commit();
       await held;
@@ -239,5 +239,59 @@ describe('projection runtime', () => {
     } finally {
       await single.destroy();
     }
+  });
+  it('runners sharing SharedBatches apply their batches in one transaction, and a batch that fails there is applied alone: the others lose nothing, the failing event is isolated', async () => {
+    // A second read model that takes every Taken event, except one it cannot apply.
+    const tally: Projection = {
+      name: IGNORING[0]!,
+      version: 1,
+      eventTypes: ['Taken'],
+      setup: async (db, s) => void (await db.raw(`CREATE TABLE ${s}.seen (position bigint PRIMARY KEY)`)),
+      apply: async (event, { trx, schema: s, publish }) => {
+        if ((event.data as { by: string }).by === 'poison') throw new Error('tally cannot take this event');
+        await trx.raw(`INSERT INTO ${s}.seen (position) VALUES (?)`, [event.position.toString()]);
+        publish(`tally:${event.streamName}`, { position: event.position.toString() });
+      },
+    };
+    const tallySchema = projectionSchema(tally.name);
+    const first = await appendTakes(1, 1, false);
+    const sharedBatches = new SharedBatches(knex);
+    for (const projection of [counterProjection(), tally]) {
+      const r = new ProjectionRunner(knex, db.url, store, projection, { batchSize: 50, standbyRetryMs: 100, retryDelayMs: 20, failedPollMs: 50, sharedBatches });
+      runners.push(r);
+      r.start();
+    }
+    const positions = async () => new Map((await knex('projection_checkpoints')).map((row: { name: string; position: string }) => [row.name, BigInt(row.position)]));
+    const bothAt = (head: bigint) => eventually('both at the head', async () => [...(await positions()).values()].every((p) => p === head) && (await positions()).size === 2);
+    await bothAt(await store.headPosition());
+    // Both live at one position: they read the same pages and arrive together.
+    const before = first + (await appendTakes(3, 20));
+    const headBefore = await store.headPosition();
+    await bothAt(headBefore);
+    // Shared: rows of both read models written by the same transactions.
+    const { rows: together } = await knex.raw<{ rows: unknown[] }>(
+      `SELECT 1 FROM ${schema}.applied a JOIN ${tallySchema}.seen s ON s.xmin::text = a.xmin::text AND s.position = a.position`,
+    );
+    expect(together.length).toBeGreaterThan(0);
+
+    const { position: poisonPosition } = await store.appendToStream('counter-0', [{ id: randomUUID(), type: 'Taken', data: { by: 'poison', amount: 1 } }], { expectedRevision: 'any' });
+    const after = await appendTakes(3, 20);
+    const head = await store.headPosition();
+    await eventually('counter at the head', async () => (await positions()).get('testCounter') === head);
+    await eventually('tally failed', async () => (await knex('projection_checkpoints').where({ name: tally.name }).first()).status === 'failed');
+
+    const model = await readModel();
+    expect(model.applied).toBe(122);
+    expect(model.distinct).toBe(122);
+    expect(model.totals.reduce((sum: number, row: { n: number }) => sum + row.n, 0)).toBe(before + 1 + after);
+    const row = await knex('projection_checkpoints').where({ name: tally.name }).first();
+    expect(BigInt(row.failed_position)).toBe(poisonPosition);
+    expect(BigInt(row.position)).toBe(headBefore);
+    const seen = await knex(`${tallySchema}.seen`).count<{ count: string }[]>('* as count');
+    expect(Number(seen[0]!.count)).toBe(61);
+    // Each read model's live updates once per event it applied.
+    const feed = await readChangefeed(knex, { afterFeedId: 0n, limit: 1000 });
+    expect(feed.filter((r) => r.channel.startsWith('counter:'))).toHaveLength(122);
+    expect(feed.filter((r) => r.channel.startsWith('tally:'))).toHaveLength(61);
   });
 });
