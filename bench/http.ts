@@ -19,7 +19,7 @@ import { ticketedEventDecider, ticketedEventStreamName, type TicketedEventEvent,
 import { createPostgresEventStore, type PostgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
 import { TICKETING_PROJECTION } from '../src/projections/ticketing/ticketingProjection.js';
 import { startBenchServer } from './server.js';
-import { closedLoop, log, measureCpu, now, percentiles, perSecond, processCpuMs, round, sleep, tally, type BenchContext } from './support.js';
+import { closedLoop, log, measureCpu, measureMachine, now, percentiles, perSecond, processCpuMs, round, sleep, tally, type BenchContext } from './support.js';
 
 const CLIENTS = [16, 64, 256] as const;
 const SCENARIOS = ['hotEvent', 'spread100'] as const;
@@ -70,7 +70,7 @@ export async function benchHttp(ctx: BenchContext): Promise<void> {
   // Warm-up (JIT, pools, caches): not reported.
   log('http: warm-up');
   const [warmEvent] = await createEvents(1);
-  await runLoad(api, tokens, [warmEvent!], 16, ctx.seconds(3) * 1000);
+  await runLoad(api, tokens, [warmEvent!], 16, ctx.seconds(Number(process.env.BENCH_HTTP_WARMUP_S ?? 3)) * 1000);
 
   for (const scenario of scenarios) {
     for (const clients of clientCounts) {
@@ -256,6 +256,7 @@ async function updateCeiling(databaseUrl: string, clients: number, durationMs: n
     if (refused) throw refused.reason;
     log(`http.updateCeiling clients=${clients} (connections=${connections}) for ${durationMs} ms`);
     const latencies: number[] = [];
+    const machine = measureMachine();
     const { ops, elapsedMs } = await closedLoop(clients, { durationMs, maxOps: 10_000_000 }, async () => {
       const t = now();
       await pool.query('UPDATE bench_counter SET n = n + 1 WHERE id = 1');
@@ -269,6 +270,7 @@ async function updateCeiling(databaseUrl: string, clients: number, durationMs: n
       counted: Number(rows[0]?.n ?? 0),
       latencyMs: percentiles(latencies),
       durationMs: round(elapsedMs),
+      ...machine.stop(elapsedMs),
     };
   } finally {
     await pool.end();

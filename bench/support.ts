@@ -198,12 +198,41 @@ export function postgresCpu(): () => number {
   };
 }
 
+/** The machine's CPU time in ms from /proc/stat (all cores): busy (user, nice, system, irq, softirq), idle (+ iowait), stolen by the hypervisor. */
+function machineCpuMs(): { busy: number; idle: number; stolen: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    const ms = (ticks: number) => (ticks * 1000) / clockTicks;
+    return { busy: ms(user! + nice! + system! + irq! + softirq!), idle: ms(idle! + iowait!), stolen: ms(steal ?? 0) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The hypervisor's and the idle share of the machine over a phase, as % of one core: what a figure without a server of its own (the UPDATE ceiling) is read with. */
+export function measureMachine(): { stop(elapsedMs: number): { stolenCorePct?: number; idleCorePct?: number } } {
+  const start = machineCpuMs();
+  return {
+    stop(elapsedMs) {
+      const end = machineCpuMs();
+      if (!start || !end || elapsedMs <= 0) return {};
+      return { stolenCorePct: round(((end.stolen - start.stolen) / elapsedMs) * 100), idleCorePct: round(((end.idle - start.idle) / elapsedMs) * 100) };
+    },
+  };
+}
+
 /** CPU per request, the headline of every HTTP figure: µs of CPU time (user + system) each request cost, by process. */
 export interface CpuPerRequest {
   /** µs per request: the server process (all its threads; in-process: server and load generator together). */
   cpuUsPerRequest: { server: number; postgres: number | null; loadGenerator: number | null };
-  /** % of one core over the measured time (the machine has os.cpus().length of them). */
-  cpuCorePct: { server: number; postgres: number | null; loadGenerator: number | null };
+  /**
+   * % of one core over the measured time (the machine has os.cpus().length of them). The
+   * noise gauges: `otherProcesses`, what the rest of the machine used; `stolen`, what the
+   * hypervisor gave to other machines while this one wanted it; `idle`. A figure taken
+   * with much of either of the first two is not comparable with one taken without.
+   */
+  cpuCorePct: { server: number; postgres: number | null; loadGenerator: number | null; otherProcesses?: number; stolen?: number; idle?: number };
 }
 
 /**
@@ -220,17 +249,27 @@ export function measureCpu(serverCpuMs: () => number, serverInThisProcess = fals
   const serverStart = serverCpuMs();
   const pgCpu = postgresCpu();
   const ownStart = process.cpuUsage();
+  const machineStart = machineCpuMs();
   return {
     stop(requests, elapsedMs) {
       const own = process.cpuUsage(ownStart);
       const serverMs = serverCpuMs() - serverStart;
       const pgMs = pgCpu();
       const ownMs = serverInThisProcess ? Number.NaN : (own.user + own.system) / 1000;
+      const machineEnd = machineCpuMs();
       const perRequest = (ms: number) => (Number.isFinite(ms) ? round((ms * 1000) / Math.max(1, requests)) : null);
       const corePct = (ms: number) => (Number.isFinite(ms) && elapsedMs > 0 ? round((ms / elapsedMs) * 100) : null);
+      const machine =
+        machineStart && machineEnd
+          ? {
+              otherProcesses: corePct(Math.max(0, machineEnd.busy - machineStart.busy - serverMs - (Number.isFinite(pgMs) ? pgMs : 0) - (serverInThisProcess ? 0 : ownMs))) ?? undefined,
+              stolen: corePct(machineEnd.stolen - machineStart.stolen) ?? undefined,
+              idle: corePct(machineEnd.idle - machineStart.idle) ?? undefined,
+            }
+          : {};
       return {
         cpuUsPerRequest: { server: perRequest(serverMs) ?? 0, postgres: perRequest(pgMs), loadGenerator: perRequest(ownMs) },
-        cpuCorePct: { server: corePct(serverMs) ?? 0, postgres: corePct(pgMs), loadGenerator: corePct(ownMs) },
+        cpuCorePct: { server: corePct(serverMs) ?? 0, postgres: corePct(pgMs), loadGenerator: corePct(ownMs), ...machine },
       };
     },
   };
