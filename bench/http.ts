@@ -81,9 +81,12 @@ export async function benchHttp(ctx: BenchContext): Promise<void> {
       const stopCounting = await server.countStoreCalls();
       const cpu = measureCpu(server.cpuMs, server.mode === 'inprocess');
       const mainThreadStart = server.mainThreadCpuMs();
+      const othersStart = server.otherThreadsCpuMs();
       const load = await runLoad(api, tokens, events, clients, durationMs);
       const cpuUsed = cpu.stop(load.requests, load.elapsedMs);
-      const mainThreadUs = round(((server.mainThreadCpuMs() - mainThreadStart) * 1000) / Math.max(1, load.requests));
+      const perRequest = (ms: number) => round((ms * 1000) / Math.max(1, load.requests));
+      const mainThreadUs = perRequest(server.mainThreadCpuMs() - mainThreadStart);
+      const busiestOtherUs = perRequest(Math.max(0, ...[...server.otherThreadsCpuMs()].map(([thread, ms]) => ms - (othersStart.get(thread) ?? 0))));
       const calls = await stopCounting();
       // The projector runs in the same server and may have fallen behind: let it catch up
       // (bounded) so the next configuration does not pay for this one's backlog.
@@ -101,8 +104,17 @@ export async function benchHttp(ctx: BenchContext): Promise<void> {
         roles: server.roles,
         // The headline: CPU µs per request by process (far steadier than req/s on a shared machine).
         ...cpuUsed,
-        // The server's µs per request split: its main thread (the API) and the rest (projector thread, V8's GC helpers).
-        ...(Number.isFinite(mainThreadUs) ? { serverThreadsUsPerRequest: { main: mainThreadUs, others: cpuUsed.cpuUsPerRequest.server - mainThreadUs } } : {}),
+        // The server's µs per request split: its main thread (the API), its busiest other thread (with
+        // the projector role: the projector thread; else one of V8's helpers) and the rest (V8's GC and compiler threads).
+        ...(Number.isFinite(mainThreadUs)
+          ? {
+              serverThreadsUsPerRequest: {
+                main: mainThreadUs,
+                busiestOther: busiestOtherUs,
+                rest: round(cpuUsed.cpuUsPerRequest.server - mainThreadUs - busiestOtherUs),
+              },
+            }
+          : {}),
         confirmedPerSec,
         ratioToUpdateCeiling: ceiling ? round(confirmedPerSec / ceiling, 3) : null,
         updateCeilingPerSec: ceiling,

@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config.js';
 import { startTessera, type Tessera } from '../src/main.js';
 import { exited } from '../test/support/processes.js';
 import { countStoreCalls, type StoreCallCounts } from './storeCalls.js';
-import { log, processCpuMs, type BenchContext } from './support.js';
+import { log, processCpuMs, threadsCpuMs, type BenchContext } from './support.js';
 
 export const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
 export const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -37,6 +37,8 @@ export interface BenchServer {
   cpuMs(): number;
   /** The CPU ms of its main thread alone (the API's event loop; the projector thread and V8's helpers are the rest); NaN in process. */
   mainThreadCpuMs(): number;
+  /** The CPU ms of each of its other threads (projector thread, V8's helpers, libuv's pool) by thread id; empty in process. */
+  otherThreadsCpuMs(): Map<number, number>;
   stop(): Promise<void>;
 }
 
@@ -88,6 +90,7 @@ export async function startBenchServer(ctx: BenchContext, name: string, mode = c
         return (usage.user + usage.system) / 1000;
       },
       mainThreadCpuMs: () => Number.NaN,
+      otherThreadsCpuMs: () => new Map(),
       stop,
     };
   }
@@ -134,6 +137,11 @@ export async function startBenchServer(ctx: BenchContext, name: string, mode = c
     },
     cpuMs: () => processCpuMs(child.pid!),
     mainThreadCpuMs: () => processCpuMs(child.pid!, child.pid!),
+    otherThreadsCpuMs: () => {
+      const threads = threadsCpuMs(child.pid!);
+      threads.delete(child.pid!);
+      return threads;
+    },
     stop,
   };
 }

@@ -164,6 +164,20 @@ export function processCpuMs(pid: number, thread?: number): number {
   }
 }
 
+/** The CPU ms of each thread of a process, by thread id (Linux /proc); empty elsewhere. */
+export function threadsCpuMs(pid: number): Map<number, number> {
+  const byThread = new Map<number, number>();
+  try {
+    for (const entry of readdirSync(`/proc/${pid}/task`)) {
+      const ms = processCpuMs(pid, Number(entry));
+      if (Number.isFinite(ms)) byThread.set(Number(entry), ms);
+    }
+  } catch {
+    // not Linux, or the process is gone
+  }
+  return byThread;
+}
+
 /**
  * CPU time of the local `postgres` processes (Linux /proc). Call it at the start; the
  * returned function gives the CPU ms they used since (NaN where /proc is unreadable).
