@@ -224,14 +224,23 @@ function machineCpuMs(): { busy: number; idle: number; stolen: number } | undefi
   }
 }
 
+/** Call at the start of a phase; the returned function gives the machine's busy, idle and stolen ms since (undefined where /proc/stat is unreadable). */
+function machineCpu(): () => { busy: number; idle: number; stolen: number } | undefined {
+  const start = machineCpuMs();
+  return () => {
+    const end = machineCpuMs();
+    return start && end ? { busy: end.busy - start.busy, idle: end.idle - start.idle, stolen: end.stolen - start.stolen } : undefined;
+  };
+}
+
 /** The hypervisor's and the idle share of the machine over a phase, as % of one core: what a figure without a server of its own (the UPDATE ceiling) is read with. */
 export function measureMachine(): { stop(elapsedMs: number): { stolenCorePct?: number; idleCorePct?: number } } {
-  const start = machineCpuMs();
+  const used = machineCpu();
   return {
     stop(elapsedMs) {
-      const end = machineCpuMs();
-      if (!start || !end || elapsedMs <= 0) return {};
-      return { stolenCorePct: round(((end.stolen - start.stolen) / elapsedMs) * 100), idleCorePct: round(((end.idle - start.idle) / elapsedMs) * 100) };
+      const machine = used();
+      if (!machine || elapsedMs <= 0) return {};
+      return { stolenCorePct: round((machine.stolen / elapsedMs) * 100), idleCorePct: round((machine.idle / elapsedMs) * 100) };
     },
   };
 }
@@ -263,27 +272,26 @@ export function measureCpu(serverCpuMs: () => number, serverInThisProcess = fals
   const serverStart = serverCpuMs();
   const pgCpu = postgresCpu();
   const ownStart = process.cpuUsage();
-  const machineStart = machineCpuMs();
+  const machineUsed = machineCpu();
   return {
     stop(requests, elapsedMs) {
       const own = process.cpuUsage(ownStart);
       const serverMs = serverCpuMs() - serverStart;
       const pgMs = pgCpu();
       const ownMs = serverInThisProcess ? Number.NaN : (own.user + own.system) / 1000;
-      const machineEnd = machineCpuMs();
+      const machine = machineUsed();
       const perRequest = (ms: number) => (Number.isFinite(ms) ? round((ms * 1000) / Math.max(1, requests)) : null);
       const corePct = (ms: number) => (Number.isFinite(ms) && elapsedMs > 0 ? round((ms / elapsedMs) * 100) : null);
-      const machine =
-        machineStart && machineEnd
-          ? {
-              otherProcesses: corePct(Math.max(0, machineEnd.busy - machineStart.busy - serverMs - (Number.isFinite(pgMs) ? pgMs : 0) - (serverInThisProcess ? 0 : ownMs))) ?? undefined,
-              stolen: corePct(machineEnd.stolen - machineStart.stolen) ?? undefined,
-              idle: corePct(machineEnd.idle - machineStart.idle) ?? undefined,
-            }
-          : {};
+      const gauges = machine
+        ? {
+            otherProcesses: corePct(Math.max(0, machine.busy - serverMs - (Number.isFinite(pgMs) ? pgMs : 0) - (serverInThisProcess ? 0 : ownMs))) ?? undefined,
+            stolen: corePct(machine.stolen) ?? undefined,
+            idle: corePct(machine.idle) ?? undefined,
+          }
+        : {};
       return {
         cpuUsPerRequest: { server: perRequest(serverMs) ?? 0, postgres: perRequest(pgMs), loadGenerator: perRequest(ownMs) },
-        cpuCorePct: { server: corePct(serverMs) ?? 0, postgres: corePct(pgMs), loadGenerator: corePct(ownMs), ...machine },
+        cpuCorePct: { server: corePct(serverMs) ?? 0, postgres: corePct(pgMs), loadGenerator: corePct(ownMs), ...gauges },
       };
     },
   };

@@ -519,13 +519,14 @@ export class SharedBatches {
   private async flush(): Promise<void> {
     const entries = this.pending;
     this.pending = [];
-    const works = entries.filter((entry) => entry.work !== undefined);
+    const applying = entries.some((entry) => entry.work !== undefined);
     let moved: Set<string> | undefined;
     try {
-      if (works.length === 0) moved = await moveCheckpoints(this.knex, entries.map((entry) => entry.move), true);
+      if (!applying) moved = await moveCheckpoints(this.knex, entries.map((entry) => entry.move), true);
       else if (entries.length > 1) moved = await this.applyTogether(entries);
     } catch (error) {
-      if (works.length === 0) {
+      // A shared transaction that failed is no one's fault yet: each batch is applied alone below.
+      if (!applying) {
         for (const entry of entries) if (!entry.work) entry.reject(error);
         return;
       }
